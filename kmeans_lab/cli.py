@@ -1,0 +1,178 @@
+"""Command line: ``kmeans-lab compress INPUT -k K -o OUTPUT`` (also ``python -m kmeans_lab``).
+
+The second report's spelling works too: ``kmeans-lab --image IN --num_clusters K``.
+Errors are one line on stderr naming the problem, exit status 2, and nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+from .image import ImageError, check_output_path, read_image
+from .init import INITIALIZERS
+from .kmeans import validate_k
+from .metrics import mse, psnr_from_mse
+from .quantize import distinct_colors, quantize
+
+PROG = "kmeans-lab"
+
+
+def _k_value(text: str) -> int:
+    try:
+        return validate_k(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"K must be an integer >= 1, got {text!r}") from None
+
+
+def _nonnegative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="K-means colour quantization: reduce an image to K colours and save it.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    compress = commands.add_parser(
+        "compress",
+        help="quantize an image to K colours",
+        description=(
+            "Quantize INPUT to K colours by exact k-means on its distinct colours and write OUTPUT. "
+            "The output format follows the suffix: .png is a palette PNG (K <= 256) with the "
+            "smallest bit depth that holds K colours; .jpg, .pdf, .webp, .tif, .bmp are RGB. "
+            "Prints K, MSE (on the [0, 1] scale), PSNR, seconds, input and output bytes."
+        ),
+    )
+    compress.add_argument("input", nargs="?", metavar="INPUT", help="image file to quantize")
+    compress.add_argument("--image", dest="image", metavar="INPUT", help="same as INPUT (the second report's spelling)")
+    compress.add_argument(
+        "-k", "--k", "--num_clusters", dest="k", type=_k_value, metavar="K", help="number of colours, an integer >= 1"
+    )
+    compress.add_argument(
+        "-o", "--output", metavar="OUTPUT",
+        help="file to write; never the input file; default: INPUT's name with _k<K>.png, in the current folder",
+    )
+    compress.add_argument(
+        "--init", choices=list(INITIALIZERS), default="kmeans++",
+        help="initial centres: greedy k-means++ (default), 'in_pixels' (random distinct pixels) or "
+        "'random' (uniform in the colour range)",
+    )
+    compress.add_argument("--seed", type=int, default=0, help="random seed for the initialiser (default 0)")
+    compress.add_argument("--max-iter", type=_positive_int, default=300, metavar="N", help="maximum Lloyd iterations (default 300)")
+    compress.add_argument(
+        "--tol", type=_nonnegative_float, default=1e-4, metavar="T",
+        help="stop when the total squared centre shift is <= T x the mean channel variance (default 1e-4; 0 = run to a fixed point)",
+    )
+    compress.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    return parser
+
+
+def _normalise_argv(argv: list[str]) -> list[str]:
+    # The second report calls the program with options only: `--image X --num_clusters K`.
+    if argv and argv[0].startswith("-") and any(a.split("=")[0] in ("--image", "--num_clusters") for a in argv):
+        return ["compress", *argv]
+    return argv
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status (0 success, 2 bad input)."""
+    parser = build_parser()
+    args = parser.parse_args(_normalise_argv(list(sys.argv[1:] if argv is None else argv)))
+    try:
+        return _compress(args)
+    except (ImageError, ValueError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _compress(args: argparse.Namespace) -> int:
+    if args.input and args.image and args.input != args.image:
+        raise ValueError("give the input once: INPUT or --image, not both")
+    source = args.input or args.image
+    if source is None:
+        raise ValueError("no input image given (INPUT or --image)")
+    if args.k is None:
+        raise ValueError("no K given (-k K or --num_clusters K)")
+    source = Path(source)
+    output = Path(args.output) if args.output else Path(f"{source.stem}_k{args.k}.png")
+    if output.suffix.lower() == ".png" and args.k > 256:
+        raise ValueError(f"K={args.k}: a palette PNG holds at most 256 colours; use a .jpg/.webp/.tif output")
+    check_output_path(output, inputs=(source,))
+
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        image = read_image(source)
+        result = quantize(image, args.k, init=args.init, seed=args.seed, max_iter=args.max_iter, tol=args.tol)
+    notes.extend(str(w.message) for w in caught)
+    output_bytes = result.save(output)
+    written = read_image(output)
+    error = mse(image, written)
+    report = {
+        "input": str(source),
+        "output": str(output),
+        "width": int(image.shape[1]),
+        "height": int(image.shape[0]),
+        "k": args.k,
+        "colors": len(distinct_colors(written)[0]),
+        "input_colors": result.n_distinct,
+        "init": args.init,
+        "seed": args.seed,
+        "n_iter": result.n_iter,
+        "converged": result.converged,
+        "mse": error,
+        "psnr": None if error == 0 else psnr_from_mse(error),
+        "seconds": result.seconds,
+        "input_bytes": source.stat().st_size,
+        "output_bytes": output_bytes,
+    }
+    for note in notes:
+        print(f"{PROG}: note: {note}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(_format_text(report))
+    return 0
+
+
+def _format_text(r: dict) -> str:
+    psnr = "inf (lossless)" if r["psnr"] is None else f"{r['psnr']:.2f} dB"
+    return "\n".join(
+        [
+            f"input    {r['input']}  {r['width']}x{r['height']}, {r['input_colors']:,} colours, {r['input_bytes']:,} bytes",
+            f"k        {r['k']}  (init {r['init']}, seed {r['seed']}, {r['n_iter']} iterations"
+            f"{'' if r['converged'] else ', not converged'})",
+            f"mse      {r['mse']:.6g}  (mean over pixels and channels, [0, 1] scale)",
+            f"psnr     {psnr}",
+            f"seconds  {r['seconds']:.3f}  (quantization, excluding decoding and saving)",
+            f"output   {r['output']}  {r['colors']} colours, {r['output_bytes']:,} bytes",
+        ]
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Set-up-and-go for kmeans_lab, with nothing but Python 3.11+ on the machine.
+
+    python3 tasks.py report   # create/reuse .venv, install, regenerate the report
+    python3 tasks.py test     # create/reuse .venv, install, run every test
+
+Both create the virtual environment ``.venv`` next to this file on first use and
+(re)install the package with its ``test`` extra whenever ``pyproject.toml`` changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".kmeans_lab-installed"
+
+# The test command README.md gives, and .ci/run calls through `tasks.py test`.
+TEST_COMMAND = ["-m", "pytest"]
+
+
+def run(*args: str | os.PathLike) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], cwd=ROOT, check=True)
+
+
+def ensure_environment() -> None:
+    """Create .venv if missing; install the package (editable) with its test extra if stale."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"kmeans_lab needs Python >= 3.11, this is {sys.version.split()[0]}")
+    if not PYTHON.exists():
+        print(f"creating {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(PYTHON, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]")
+    STAMP.write_text(wanted)
+
+
+def report() -> None:
+    """Regenerate every figure under figures/ (later: execute every notebook in place)."""
+    ensure_environment()
+    figures = ROOT / "figures"
+    figures.mkdir(exist_ok=True)
+    run(BIN / "kmeans-lab", "compress", ROOT / "data" / "coffee.png", "-k", "16", "-o", figures / "coffee-k16.png")
+
+
+def test() -> None:
+    ensure_environment()
+    run(PYTHON, *TEST_COMMAND, *sys.argv[2:])
+
+
+def main() -> None:
+    commands = {"report": report, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        sys.exit(f"usage: python3 {Path(__file__).name} {{{'|'.join(commands)}}} [pytest options]")
+    try:
+        commands[sys.argv[1]]()
+    except subprocess.CalledProcessError as exc:
+        sys.exit(exc.returncode)
+
+
+if __name__ == "__main__":
+    main()
