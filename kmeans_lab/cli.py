@@ -50,8 +50,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (``kmeans-lab: error: ...``, exit 2); ``--help`` shows usage."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{PROG}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="K-means colour quantization: reduce an image to K colours and save it.",
     )
@@ -130,7 +137,12 @@ def _compress(args: argparse.Namespace) -> int:
         result = quantize(image, args.k, init=args.init, seed=args.seed, max_iter=args.max_iter, tol=args.tol)
     notes.extend(str(w.message) for w in caught)
     output_bytes = result.save(output)
-    written = read_image(output)
+    if output.suffix.lower() == ".pdf":
+        # Pillow cannot read a PDF back; it embeds the pixels as JPEG (quality 95).
+        notes.append("PDF output embeds the image as JPEG; MSE is of the quantized image before embedding")
+        written = result.image
+    else:
+        written = read_image(output)  # MSE of what is on disk (JPEG output is lossy)
     error = mse(image, written)
     report = {
         "input": str(source),

@@ -182,7 +182,7 @@ def _format_options(fmt: str) -> dict:
     if fmt == "JPEG":
         return {"quality": 95}
     if fmt == "PDF":
-        return {"resolution": 72.0}
+        return {"resolution": 72.0, "quality": 95}
     return {}
 
 

@@ -128,7 +128,9 @@ def kmeans(
 
 def validate_k(k: object) -> int:
     """Return ``k`` as an int; ``ValueError`` unless it is an integer ≥ 1."""
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+    if isinstance(k, bool):
+        raise ValueError(f"k must be an integer >= 1, got {k!r}")
+    if not isinstance(k, numbers.Integral):
         if isinstance(k, numbers.Real) and float(k).is_integer():
             k = int(k)
         else:

@@ -1,0 +1,57 @@
+"""Shared fixtures: small synthetic images and a naive k-means to compare against."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kmeans_lab.paths import DATA_DIR
+
+
+@pytest.fixture
+def small_image() -> np.ndarray:
+    """A 24×32 image with smooth gradients, many duplicate colours and some noise."""
+    rng = np.random.default_rng(1)
+    y, x = np.mgrid[0:24, 0:32]
+    img = np.stack([x * 7, y * 9, (x + y) * 4], axis=-1) // 16 * 16
+    img = img + rng.integers(0, 3, img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture
+def photo_path():
+    """A real photograph from data/ (the smallest, to keep tests fast)."""
+    return DATA_DIR / "chelsea.png"
+
+
+def naive_lloyd(points, weights, centers, n_iter):
+    """Textbook Lloyd with Python loops over points: the reference the fast code must match.
+
+    Returns centres after ``n_iter`` update steps (or earlier at a fixed point) and labels
+    of a final assignment.
+    """
+    points = [tuple(map(float, p)) for p in points]
+    weights = [float(w) for w in weights]
+    centers = [tuple(map(float, c)) for c in centers]
+
+    def nearest(p):
+        best, best_d = 0, float("inf")
+        for j, c in enumerate(centers):
+            d = sum((a - b) ** 2 for a, b in zip(p, c))
+            if d < best_d:
+                best, best_d = j, d
+        return best
+
+    for _ in range(n_iter):
+        labels = [nearest(p) for p in points]
+        sums = [[0.0] * len(centers[0]) for _ in centers]
+        totals = [0.0] * len(centers)
+        for p, w, lab in zip(points, weights, labels):
+            totals[lab] += w
+            for dim, value in enumerate(p):
+                sums[lab][dim] += w * value
+        new = [tuple(s / totals[j] for s in sums[j]) if totals[j] else centers[j] for j in range(len(centers))]
+        if new == centers:
+            break
+        centers = new
+    return np.array(centers), np.array([nearest(p) for p in points])

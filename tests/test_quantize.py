@@ -1,0 +1,128 @@
+"""quantize(): distinct colours weighted by count give exactly the k-means of every pixel."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from kmeans_lab import distinct_colors, kmeans, quantize
+from kmeans_lab.quantize import palette_from_centroids
+
+quantize_module = sys.modules["kmeans_lab.quantize"]  # the package name `quantize` is the function
+
+
+def _assert_same_as_every_pixel(image, k, init, seed):
+    q = quantize(image, k, init=init, seed=seed, tol=0, dtype=np.float64)
+    full = kmeans(image.reshape(-1, 3), k, init=init, seed=seed, tol=0)
+    np.testing.assert_allclose(q.centroids, full.centroids, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(q.labels.reshape(-1), full.labels)
+
+
+@pytest.mark.parametrize("init", ["random", "in_pixels", "kmeans++"])
+@pytest.mark.parametrize("seed", [0, 7])
+def test_distinct_colours_equal_every_pixel(small_image, init, seed):
+    _assert_same_as_every_pixel(small_image, 6, init, seed)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    image=arrays(np.uint8, st.tuples(st.integers(1, 12), st.integers(1, 12), st.just(3)),
+                 elements=st.sampled_from([0, 1, 2, 100, 101, 255])),
+    k=st.integers(1, 5),
+    init=st.sampled_from(["random", "in_pixels", "kmeans++"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_distinct_colours_equal_every_pixel_hypothesis(image, k, init, seed):
+    n_distinct = len(np.unique(image.reshape(-1, 3), axis=0))
+    if k > n_distinct:
+        with pytest.warns(UserWarning, match="distinct colours"):
+            q = quantize(image, k)
+        np.testing.assert_array_equal(q.image, image)
+        return
+    _assert_same_as_every_pixel(image, k, init, seed)
+
+
+def test_invariant_to_pixel_order(small_image):
+    perm = np.random.default_rng(0).permutation(small_image.shape[0] * small_image.shape[1])
+    shuffled = small_image.reshape(-1, 3)[perm].reshape(small_image.shape)
+    a, b = quantize(small_image, 5, seed=9), quantize(shuffled, 5, seed=9)
+    np.testing.assert_array_equal(a.palette, b.palette)
+    np.testing.assert_array_equal(a.labels.reshape(-1)[perm], b.labels.reshape(-1))
+
+
+def test_float32_and_float64_agree(small_image):
+    a = quantize(small_image, 8, dtype=np.float32)
+    b = quantize(small_image, 8, dtype=np.float64)
+    np.testing.assert_allclose(a.centroids, b.centroids, atol=1e-3)
+
+
+@pytest.mark.parametrize("use_histogram", [False, True])
+def test_distinct_colors_matches_numpy_unique(small_image, monkeypatch, use_histogram):
+    monkeypatch.setattr(quantize_module, "_HISTOGRAM_MIN_PIXELS", 0 if use_histogram else 10**12)
+    colors, counts, inverse = distinct_colors(small_image)
+    flat = small_image.reshape(-1, 3)
+    ref_colors, ref_inverse, ref_counts = np.unique(flat, axis=0, return_inverse=True, return_counts=True)
+    np.testing.assert_array_equal(colors, ref_colors)
+    np.testing.assert_array_equal(counts, ref_counts)
+    np.testing.assert_array_equal(inverse, ref_inverse.reshape(-1))
+    np.testing.assert_array_equal(colors[inverse], flat)
+
+
+@pytest.mark.parametrize("k", [1, 2, 16, 64])
+def test_exactly_k_colours(small_image, k):
+    q = quantize(small_image, k)
+    assert q.k == k and q.palette.dtype == np.uint8 and q.labels.dtype == np.uint8
+    assert len(np.unique(q.image.reshape(-1, 3), axis=0)) == k
+    assert q.image.shape == small_image.shape
+
+
+def test_k_above_distinct_colours_is_lossless_and_warns():
+    image = np.zeros((4, 4, 3), np.uint8)
+    image[:2] = [255, 0, 0]
+    with pytest.warns(UserWarning, match=r"k=5 is more than the image's 2 distinct colours"):
+        q = quantize(image, 5)
+    np.testing.assert_array_equal(q.image, image)
+    assert q.k == 2 and q.n_iter == 0
+
+
+def test_palette_rounding_never_merges_colours():
+    centroids = np.array([[10.2, 10.2, 10.2], [10.4, 9.8, 10.1], [200.0, 0.0, 0.0]])
+    colors = np.array([[10, 10, 10], [11, 10, 10], [10, 9, 11], [200, 0, 0]], np.uint8)
+    labels = np.array([0, 1, 1, 2])
+    palette = palette_from_centroids(centroids, colors, labels)
+    assert len({tuple(p) for p in palette.tolist()}) == 3
+    assert palette[0].tolist() == [10, 10, 10]
+    assert palette[1].tolist() in ([11, 10, 10], [10, 9, 11])
+
+
+def test_real_photo_kmeans_improves_with_k(photo_path):
+    from kmeans_lab import mse, read_image
+
+    image = read_image(photo_path)
+    errors = [mse(image, quantize(image, k).image) for k in (2, 8, 32)]
+    assert errors[0] > errors[1] > errors[2] > 0
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        (np.zeros((4, 4), np.uint8), r"shape \(H, W, 3\)"),
+        (np.zeros((4, 4, 4), np.uint8), r"shape \(H, W, 3\)"),
+        (np.zeros((4, 4, 3), np.float64), r"must be uint8"),
+        (np.zeros((0, 4, 3), np.uint8), r"image is empty"),
+    ],
+)
+def test_bad_images(image, message):
+    with pytest.raises(ValueError, match=message):
+        quantize(image, 2)
+
+
+@pytest.mark.parametrize(("k", "message"), [(0, "got 0"), (1.5, r"got 1\.5"), ("3", "got '3'")])
+def test_bad_k(small_image, k, message):
+    with pytest.raises(ValueError, match=f"k must be an integer >= 1, {message}"):
+        quantize(small_image, k)
