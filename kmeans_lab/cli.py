@@ -10,8 +10,8 @@ import argparse
 import json
 import sys
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from . import __version__
 from .image import ImageError, check_output_path, read_image

@@ -17,7 +17,7 @@ on every pixel:
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

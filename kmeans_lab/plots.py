@@ -10,7 +10,7 @@ from .paths import FIGURES_DIR
 __all__ = ["save_figure"]
 
 
-def save_figure(fig: "matplotlib.figure.Figure", name: str, *, dpi: int = 110) -> Path:  # noqa: F821
+def save_figure(fig: matplotlib.figure.Figure, name: str, *, dpi: int = 110) -> Path:  # noqa: F821
     """Save ``fig`` as ``figures/<name>`` (PNG unless ``name`` has another suffix); return the path."""
     path = FIGURES_DIR / name
     if not path.suffix:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 __all__ = ["Timing", "time_call", "runs_table"]
 
@@ -55,7 +56,7 @@ def time_call(fn: Callable[..., Any], *args: Any, repeat: int = 3, warmup: int =
     return Timing(seconds=tuple(runs), result=result)
 
 
-def runs_table(records: Iterable[dict]) -> "pandas.DataFrame":  # noqa: F821
+def runs_table(records: Iterable[dict]) -> pandas.DataFrame:  # noqa: F821
     """A pandas table with one row per record; a ``timing`` entry becomes median/min/max/repeat columns."""
     import pandas as pd
 
