@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from .init import INITIALIZERS
 
-__all__ = ["KMeansResult", "kmeans", "lloyd", "unique_points", "assign_labels", "tolerance"]
+__all__ = ["ALGORITHMS", "KMeansResult", "kmeans", "lloyd", "unique_points", "assign_labels", "tolerance"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,6 +54,7 @@ def kmeans(
     tol: float = 1e-4,
     seed: int | None = 0,
     dtype: type = np.float64,
+    algorithm: str = "hamerly",
 ) -> KMeansResult:
     """Weighted k-means (Lloyd's algorithm).
 
@@ -76,6 +78,9 @@ def kmeans(
         Seed of ``numpy.random.default_rng`` for the initialiser.
     dtype : {numpy.float64, numpy.float32}, default float64
         Precision of the distance computations (centres are always accumulated in float64).
+    algorithm : {"hamerly", "lloyd"}, default "hamerly"
+        E step with Hamerly's triangle-inequality bounds (skips distances that cannot
+        change a label) or plain (every distance, every iteration). Same result.
 
     Returns
     -------
@@ -89,7 +94,9 @@ def kmeans(
 
     Notes
     -----
-    Each iteration costs O(m · k · d) for m distinct points. Empty clusters are re-seeded
+    Each iteration costs O(m · k · d) for m distinct points with ``algorithm="lloyd"``;
+    with ``"hamerly"`` the first does, later ones O(m) plus O(m' · k · d) for the m'
+    points whose bounds fail (typically a few percent near convergence). Empty clusters are re-seeded
     at the points farthest from their centres, so the result has exactly ``k`` non-empty
     clusters.
 
@@ -107,13 +114,14 @@ def kmeans(
     w = _validate_weights(sample_weight, len(x))
     max_iter, tol = _validate_stopping(max_iter, tol)
     work_dtype = _validate_dtype(dtype)
+    algorithm = validate_algorithm(algorithm)
     distinct, inverse, weights = unique_points(x, w)
     n_distinct = int(np.count_nonzero(weights > 0))
     if k > n_distinct:
         raise ValueError(f"k={k} is larger than the {n_distinct} distinct points with positive weight")
     rng = np.random.default_rng(seed)
     centers = initial_centers(init, distinct, k, rng, weights)
-    result = lloyd(distinct, weights, centers, max_iter=max_iter, tol=tol, dtype=work_dtype)
+    result = lloyd(distinct, weights, centers, max_iter=max_iter, tol=tol, dtype=work_dtype, algorithm=algorithm)
     return KMeansResult(
         centroids=result.centroids,
         labels=result.labels[inverse],
@@ -274,7 +282,11 @@ def assign_labels(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
 
 
 def update_centers(
-    points: np.ndarray, weights: np.ndarray, labels: np.ndarray, centers: np.ndarray
+    points: np.ndarray,
+    weights: np.ndarray,
+    labels: np.ndarray,
+    centers: np.ndarray,
+    weighted_columns: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """M step: weighted mean of each cluster; empty clusters re-seeded.
 
@@ -285,6 +297,9 @@ def update_centers(
     labels : ndarray of shape (m,), intp
     centers : ndarray of shape (k, d), float64
         The centres the labels were computed from.
+    weighted_columns : ndarray of shape (d, m), float64, optional
+        ``(weights[:, None] * points).T`` (C-contiguous rows), precomputed once by a
+        caller that runs many M steps on the same points.
 
     Returns
     -------
@@ -300,9 +315,11 @@ def update_centers(
     """
     k, d = centers.shape
     cluster_weight = np.bincount(labels, weights=weights, minlength=k)
+    if weighted_columns is None:
+        weighted_columns = np.ascontiguousarray((weights[:, None] * points).T)
     sums = np.empty((k, d), dtype=np.float64)
     for j in range(d):
-        sums[:, j] = np.bincount(labels, weights=weights * points[:, j], minlength=k)
+        sums[:, j] = np.bincount(labels, weights=weighted_columns[j], minlength=k)
     empty = np.flatnonzero(cluster_weight == 0)
     if len(empty):
         far = _farthest_points(points, weights, labels, centers, len(empty))
@@ -335,6 +352,7 @@ def lloyd(
     max_iter: int = 300,
     tol: float = 1e-4,
     dtype: np.dtype = np.dtype(np.float64),
+    algorithm: str = "hamerly",
 ) -> KMeansResult:
     """Weighted Lloyd iterations from given centres (no validation: private kernel).
 
@@ -347,6 +365,10 @@ def lloyd(
         Initial centres.
     max_iter, tol, dtype
         As in :func:`kmeans` (``tol`` relative, converted here by :func:`tolerance`).
+    algorithm : {"hamerly", "lloyd"}, default "hamerly"
+        How the E step is done: ``"lloyd"`` computes every point–centre distance;
+        ``"hamerly"`` skips points that triangle-inequality bounds prove keep their label
+        (:mod:`kmeans_lab.hamerly`). Both give the same labels, hence the same centres.
 
     Returns
     -------
@@ -360,28 +382,51 @@ def lloyd(
     x_work = x.astype(dtype, copy=False)
     c = np.asarray(centers, dtype=np.float64) - offset
     threshold = tolerance(points, weights, tol)
+    assign = _e_step(algorithm, x, x_work)
+    weighted_columns = np.ascontiguousarray((weights[:, None] * x).T)
 
     converged = False
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        labels = assign_labels(x_work, c.astype(dtype, copy=False))
-        new_c, _ = update_centers(x, weights, labels, c)
+        labels = assign(c)
+        new_c, _ = update_centers(x, weights, labels, c, weighted_columns)
         shift = float(((new_c - c) ** 2).sum())
         c = new_c
         if shift <= threshold:
             converged = True
             break
-    labels = _final_labels(x, x_work, weights, c, dtype)
+    labels = _final_labels(x, weights, c, assign)
     diff = x - c[labels]
     inertia = float(weights @ np.einsum("ij,ij->i", diff, diff))
     return KMeansResult(centroids=c + offset, labels=labels, inertia=inertia, n_iter=n_iter, converged=converged)
 
 
+ALGORITHMS = ("hamerly", "lloyd")
+
+
+def validate_algorithm(algorithm: object) -> str:
+    """Return ``algorithm`` or raise ``ValueError`` naming it unless it is one of ``ALGORITHMS``."""
+    if algorithm not in ALGORITHMS:
+        names = ", ".join(repr(a) for a in ALGORITHMS)
+        raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {names}")
+    return str(algorithm)
+
+
+def _e_step(algorithm: str, x: np.ndarray, x_work: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """The E step as a function of the (float64) centres: plain or bounded."""
+    algorithm = validate_algorithm(algorithm)
+    if algorithm == "lloyd":
+        return lambda c: assign_labels(x_work, c.astype(x_work.dtype, copy=False))
+    from .hamerly import BoundedAssigner  # imported here: hamerly builds on this module
+
+    return BoundedAssigner(x, x_work)
+
+
 def _final_labels(
-    x: np.ndarray, x_work: np.ndarray, weights: np.ndarray, c: np.ndarray, dtype: np.dtype, rounds: int = 10
+    x: np.ndarray, weights: np.ndarray, c: np.ndarray, assign: Callable[[np.ndarray], np.ndarray], rounds: int = 10
 ) -> np.ndarray:
     """Final E step; a cluster it leaves empty gets its farthest point (centres moved in place)."""
-    labels = assign_labels(x_work, c.astype(dtype, copy=False))
+    labels = assign(c)
     for _ in range(rounds):
         cluster_weight = np.bincount(labels, weights=weights, minlength=len(c))
         empty = np.flatnonzero(cluster_weight == 0)
@@ -389,5 +434,5 @@ def _final_labels(
             break
         far = _farthest_points(x, weights, labels, c, len(empty))
         c[empty] = x[far]
-        labels = assign_labels(x_work, c.astype(dtype, copy=False))
+        labels = assign(c)
     return labels
