@@ -84,6 +84,7 @@ class BoundedAssigner:
 
     def __init__(self, x: np.ndarray, x_work: np.ndarray) -> None:
         self.x = x
+        self.x_columns = np.ascontiguousarray(x.T)  # 1-D gathers are far cheaper than row gathers
         self.x_work = x_work
         self.x_norm2 = np.einsum("ij,ij->i", x, x)
         self.x_radius = float(np.sqrt(self.x_norm2.max()))
@@ -146,8 +147,12 @@ class BoundedAssigner:
         suspect = np.flatnonzero(bound * bound - self.upper * self.upper <= 2.0 * err)
         if len(suspect):
             # Tighten u to the (float64, direct) distance to the own centre, then retest.
-            diff = self.x[suspect] - c[self.labels[suspect]]
-            own = np.sqrt(np.einsum("ij,ij->i", diff, diff)) * (1.0 + _SLACK) + scale
+            lab = self.labels[suspect]
+            own2 = np.zeros(len(suspect))
+            for xj, cj in zip(self.x_columns, c.T):
+                diff = xj[suspect] - cj[lab]
+                own2 += diff * diff
+            own = np.sqrt(own2) * (1.0 + _SLACK) + scale
             self.upper[suspect] = own
             b = bound[suspect]
             still = suspect[b * b - own * own <= 2.0 * err]

@@ -197,7 +197,7 @@ def quantize(
     max_iter: int = 300,
     tol: float = 1e-4,
     dtype: type = np.float32,
-    algorithm: str = "hamerly",
+    algorithm: str = "auto",
 ) -> Quantized:
     """Reduce an image to ``k`` colours by k-means.
 
@@ -216,9 +216,9 @@ def quantize(
         Relative to the mean channel variance, as in :func:`kmeans_lab.kmeans`.
     dtype : {numpy.float32, numpy.float64}, default float32
         Precision of the distance computations.
-    algorithm : {"hamerly", "lloyd"}, default "hamerly"
-        E step with triangle-inequality bounds, or plain; the same clustering either way
-        (see :func:`kmeans_lab.kmeans`).
+    algorithm : {"auto", "hamerly", "lloyd"}, default "auto"
+        E step with triangle-inequality bounds, plain, or the faster of the two for this
+        precision and k; the same clustering either way (see :func:`kmeans_lab.kmeans`).
 
     Returns
     -------
