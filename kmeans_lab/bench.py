@@ -85,7 +85,10 @@ def _imagequant(image: np.ndarray, k: int, seed: int, max_iter: int, tol: float)
     import imagequant
     from PIL import Image
 
-    out = imagequant.quantize_pil_image(Image.fromarray(image, "RGB").convert("RGBA"), dithering_level=0.0, max_colors=k)
+    with warnings.catch_warnings():
+        # imagequant 1.1 calls Pillow's deprecated Image.getdata; not ours to fix.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        out = imagequant.quantize_pil_image(Image.fromarray(image, "RGB").convert("RGBA"), dithering_level=0.0, max_colors=k)
     return np.asarray(out.convert("RGB"))
 
 
