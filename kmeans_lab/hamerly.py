@@ -19,16 +19,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .kmeans import nearest_centers
+
 __all__ = ["BoundedAssigner"]
 
 # Relative slack on bounds carried across iterations: far above float64 rounding
 # (~1e-16 per operation), far below anything that changes which points are skipped.
 _SLACK = 1e-12
-
-
-def _chunk_rows(k: int) -> int:
-    # Same block shape rule as kmeans.assign_labels (a (rows, k) block of ~256 KiB).
-    return max(256, (1 << 16) // max(k, 1))
 
 
 def assign_top2(points: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -42,28 +39,11 @@ def assign_top2(points: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np
     Returns
     -------
     labels : ndarray of shape (m,), intp
-        Exactly :func:`kmeans_lab.kmeans.assign_labels` (same blocks, same arithmetic).
+        Exactly :func:`kmeans_lab.kmeans.assign_labels` (the same kernel).
     best, second : ndarray of shape (m,), float64
         Smallest and second smallest ``½‖c‖² − x·c`` (``inf`` when k = 1).
     """
-    k = len(centers)
-    m = len(points)
-    labels = np.empty(m, dtype=np.intp)
-    best = np.empty(m, dtype=np.float64)
-    second = np.full(m, np.inf, dtype=np.float64)
-    half_norms = 0.5 * np.einsum("ij,ij->i", centers, centers)
-    step = _chunk_rows(k)
-    for start in range(0, m, step):
-        block = points[start : start + step] @ centers.T
-        np.subtract(half_norms, block, out=block)
-        lab = block.argmin(axis=1)
-        rows = np.arange(len(block))
-        labels[start : start + step] = lab
-        best[start : start + step] = block[rows, lab]
-        if k > 1:
-            block[rows, lab] = np.inf
-            second[start : start + step] = block.min(axis=1)
-    return labels, best, second
+    return nearest_centers(points, centers, second=True)
 
 
 class BoundedAssigner:

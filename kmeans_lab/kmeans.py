@@ -15,7 +15,16 @@ import numpy as np
 
 from .init import INITIALIZERS
 
-__all__ = ["ALGORITHMS", "KMeansResult", "kmeans", "lloyd", "unique_points", "assign_labels", "tolerance"]
+__all__ = [
+    "ALGORITHMS",
+    "KMeansResult",
+    "kmeans",
+    "lloyd",
+    "unique_points",
+    "assign_labels",
+    "nearest_centers",
+    "tolerance",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -269,17 +278,75 @@ def assign_labels(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
     Notes
     -----
     Distances by ‖x‖² − 2x·c + ‖c‖² (‖x‖² dropped: it does not change the argmin) as one
-    matrix product per cache-sized block of rows.
+    matrix product per cache-sized block of points (see :func:`nearest_centers`).
+    """
+    return nearest_centers(points, centers)[0]
+
+
+# Up to this many centres the E step works on (k, rows) blocks: a row-wise argmin over
+# k ≤ 32 values costs more in per-row overhead than k vectorised passes over the points.
+_COLUMN_LAYOUT_MAX_K = 32
+
+
+def nearest_centers(
+    points: np.ndarray, centers: np.ndarray, *, second: bool = False
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """The one distance kernel: nearest centre, and optionally the two smallest values.
+
+    Parameters
+    ----------
+    points : ndarray of shape (m, d), float32 or float64
+    centers : ndarray of shape (k, d), same dtype
+    second : bool, default False
+        Also return the smallest and second smallest ``½‖c‖² − x·c`` per point.
+
+    Returns
+    -------
+    labels : ndarray of shape (m,), intp
+        Lowest index among the smallest computed values.
+    best, runner_up : ndarray of shape (m,), float64, or None
+        ``runner_up`` is ``inf`` when k = 1.
+
+    Notes
+    -----
+    Every E step (plain or bounded) goes through this function, so the computed values —
+    and hence the labels — of a point depend only on the point and the centres.
     """
     k = len(centers)
-    labels = np.empty(len(points), dtype=np.intp)
+    m = len(points)
+    labels = np.empty(m, dtype=np.intp)
+    best = np.empty(m, dtype=np.float64) if second else None
+    runner_up = np.full(m, np.inf, dtype=np.float64) if second else None
     half_norms = 0.5 * np.einsum("ij,ij->i", centers, centers)
     step = _chunk_rows(k)
-    for start in range(0, len(points), step):
-        block = points[start : start + step] @ centers.T
-        np.subtract(half_norms, block, out=block)  # ½‖c‖² − x·c = ½(D² − ‖x‖²)
-        labels[start : start + step] = block.argmin(axis=1)
-    return labels
+    columns = k <= _COLUMN_LAYOUT_MAX_K
+    for start in range(0, m, step):
+        stop = min(start + step, m)
+        if columns:
+            block = centers @ points[start:stop].T  # (k, rows)
+            np.subtract(half_norms[:, None], block, out=block)  # ½‖c‖² − x·c = ½(D² − ‖x‖²)
+            low = block.min(axis=0)
+            lab = np.zeros(stop - start, dtype=np.intp)
+            for j in range(k - 1, 0, -1):  # descending, so the lowest index is written last
+                np.putmask(lab, block[j] == low, j)
+            np.putmask(lab, block[0] == low, 0)
+            labels[start:stop] = lab
+            if second:
+                best[start:stop] = low
+                if k > 1:
+                    block[lab, np.arange(stop - start)] = np.inf
+                    runner_up[start:stop] = block.min(axis=0)
+        else:
+            block = points[start:stop] @ centers.T  # (rows, k)
+            np.subtract(half_norms, block, out=block)
+            lab = block.argmin(axis=1)
+            labels[start:stop] = lab
+            if second:
+                rows = np.arange(stop - start)
+                best[start:stop] = block[rows, lab]
+                block[rows, lab] = np.inf
+                runner_up[start:stop] = block.min(axis=1)
+    return labels, best, runner_up
 
 
 def update_centers(
