@@ -29,7 +29,7 @@ from .metrics import mse, psnr_from_mse
 from .paths import DATA_DIR, FIGURES_DIR
 from .quantize import distinct_colors, quantize
 
-__all__ = ["CONTENDERS", "available_contenders", "run_benchmark", "run_scaling", "main"]
+__all__ = ["CONTENDERS", "available_contenders", "run_benchmark", "summary", "run_scaling", "scaling_figure", "main"]
 
 Contender = Callable[[np.ndarray, int, int, int, float], np.ndarray]
 
