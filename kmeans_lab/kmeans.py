@@ -106,9 +106,9 @@ def kmeans(
     -----
     Each iteration costs O(m · k · d) for m distinct points with ``algorithm="lloyd"``;
     with ``"hamerly"`` the first does, later ones O(m) plus O(m' · k · d) for the m'
-    points whose bounds fail (typically a few percent near convergence). Empty clusters are re-seeded
-    at the points farthest from their centres, so the result has exactly ``k`` non-empty
-    clusters.
+    points whose bounds fail (on a photograph's colours 7–35 % of them per iteration).
+    Empty clusters are re-seeded at the points farthest from their centres, so the result
+    has exactly ``k`` non-empty clusters.
 
     Examples
     --------
@@ -283,8 +283,9 @@ def assign_labels(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
     return nearest_centers(points, centers)[0]
 
 
-# Up to this many centres the E step works on (k, rows) blocks: a row-wise argmin over
-# k ≤ 32 values costs more in per-row overhead than k vectorised passes over the points.
+# Up to this many centres the E step works on (k, rows) blocks, labelling by k vectorised
+# passes instead of a row-wise argmin with its per-row overhead. Measured on par with the
+# row layout (9.3 vs 9.2 ms per E step, 138k colours, k = 16), not faster.
 _COLUMN_LAYOUT_MAX_K = 32
 
 
