@@ -13,6 +13,11 @@ here are on the true distances, widened by ``E`` where they come from computed v
 and a point is skipped only when its true squared-distance gap exceeds ``2E`` — then the
 computed argmin is also its current label. Every other point (ties included) goes
 through the very same block kernel as plain Lloyd, so the labels are identical.
+
+Cost. On a photograph's colours (d = 3) 65–93 % of the points are skipped per late
+iteration, but in NumPy a point's bound update costs about as much as its row of float32
+distances, so the bounds pay only in float64 and at large k — which is where
+``lloyd(algorithm="auto")`` uses them.
 """
 
 from __future__ import annotations
