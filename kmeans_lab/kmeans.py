@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from .init import INITIALIZERS
 
-__all__ = ["KMeansResult", "kmeans", "lloyd", "unique_points", "assign_labels", "tolerance"]
+__all__ = [
+    "ALGORITHMS",
+    "KMeansResult",
+    "kmeans",
+    "lloyd",
+    "unique_points",
+    "assign_labels",
+    "nearest_centers",
+    "tolerance",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,6 +63,7 @@ def kmeans(
     tol: float = 1e-4,
     seed: int | None = 0,
     dtype: type = np.float64,
+    algorithm: str = "auto",
 ) -> KMeansResult:
     """Weighted k-means (Lloyd's algorithm).
 
@@ -76,6 +87,10 @@ def kmeans(
         Seed of ``numpy.random.default_rng`` for the initialiser.
     dtype : {numpy.float64, numpy.float32}, default float64
         Precision of the distance computations (centres are always accumulated in float64).
+    algorithm : {"auto", "hamerly", "lloyd"}, default "auto"
+        E step with Hamerly's triangle-inequality bounds (skips distances that cannot
+        change a label), plain (every distance, every iteration), or the one of the two
+        measured faster for this precision and k (see :func:`lloyd`). Same result.
 
     Returns
     -------
@@ -89,9 +104,11 @@ def kmeans(
 
     Notes
     -----
-    Each iteration costs O(m · k · d) for m distinct points. Empty clusters are re-seeded
-    at the points farthest from their centres, so the result has exactly ``k`` non-empty
-    clusters.
+    Each iteration costs O(m · k · d) for m distinct points with ``algorithm="lloyd"``;
+    with ``"hamerly"`` the first does, later ones O(m) plus O(m' · k · d) for the m'
+    points whose bounds fail (on a photograph's colours 7–35 % of them per iteration).
+    Empty clusters are re-seeded at the points farthest from their centres, so the result
+    has exactly ``k`` non-empty clusters.
 
     Examples
     --------
@@ -107,13 +124,14 @@ def kmeans(
     w = _validate_weights(sample_weight, len(x))
     max_iter, tol = _validate_stopping(max_iter, tol)
     work_dtype = _validate_dtype(dtype)
+    algorithm = validate_algorithm(algorithm)
     distinct, inverse, weights = unique_points(x, w)
     n_distinct = int(np.count_nonzero(weights > 0))
     if k > n_distinct:
         raise ValueError(f"k={k} is larger than the {n_distinct} distinct points with positive weight")
     rng = np.random.default_rng(seed)
     centers = initial_centers(init, distinct, k, rng, weights)
-    result = lloyd(distinct, weights, centers, max_iter=max_iter, tol=tol, dtype=work_dtype)
+    result = lloyd(distinct, weights, centers, max_iter=max_iter, tol=tol, dtype=work_dtype, algorithm=algorithm)
     return KMeansResult(
         centroids=result.centroids,
         labels=result.labels[inverse],
@@ -262,21 +280,84 @@ def assign_labels(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
     Notes
     -----
     Distances by ‖x‖² − 2x·c + ‖c‖² (‖x‖² dropped: it does not change the argmin) as one
-    matrix product per cache-sized block of rows.
+    matrix product per cache-sized block of points (see :func:`nearest_centers`).
+    """
+    return nearest_centers(points, centers)[0]
+
+
+# Up to this many centres the E step works on (k, rows) blocks, labelling by k vectorised
+# passes instead of a row-wise argmin with its per-row overhead. Measured on par with the
+# row layout (9.3 vs 9.2 ms per E step, 138k colours, k = 16), not faster.
+_COLUMN_LAYOUT_MAX_K = 32
+
+
+def nearest_centers(
+    points: np.ndarray, centers: np.ndarray, *, second: bool = False
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """The one distance kernel: nearest centre, and optionally the two smallest values.
+
+    Parameters
+    ----------
+    points : ndarray of shape (m, d), float32 or float64
+    centers : ndarray of shape (k, d), same dtype
+    second : bool, default False
+        Also return the smallest and second smallest ``½‖c‖² − x·c`` per point.
+
+    Returns
+    -------
+    labels : ndarray of shape (m,), intp
+        Lowest index among the smallest computed values.
+    best, runner_up : ndarray of shape (m,), float64, or None
+        ``runner_up`` is ``inf`` when k = 1.
+
+    Notes
+    -----
+    Every E step (plain or bounded) goes through this function, so the computed values —
+    and hence the labels — of a point depend only on the point and the centres.
     """
     k = len(centers)
-    labels = np.empty(len(points), dtype=np.intp)
+    m = len(points)
+    labels = np.empty(m, dtype=np.intp)
+    best = np.empty(m, dtype=np.float64) if second else None
+    runner_up = np.full(m, np.inf, dtype=np.float64) if second else None
     half_norms = 0.5 * np.einsum("ij,ij->i", centers, centers)
     step = _chunk_rows(k)
-    for start in range(0, len(points), step):
-        block = points[start : start + step] @ centers.T
-        np.subtract(half_norms, block, out=block)  # ½‖c‖² − x·c = ½(D² − ‖x‖²)
-        labels[start : start + step] = block.argmin(axis=1)
-    return labels
+    columns = k <= _COLUMN_LAYOUT_MAX_K
+    for start in range(0, m, step):
+        stop = min(start + step, m)
+        if columns:
+            block = centers @ points[start:stop].T  # (k, rows)
+            np.subtract(half_norms[:, None], block, out=block)  # ½‖c‖² − x·c = ½(D² − ‖x‖²)
+            low = block.min(axis=0)
+            lab = np.zeros(stop - start, dtype=np.intp)
+            for j in range(k - 1, 0, -1):  # descending, so the lowest index is written last
+                np.putmask(lab, block[j] == low, j)
+            np.putmask(lab, block[0] == low, 0)
+            labels[start:stop] = lab
+            if second:
+                best[start:stop] = low
+                if k > 1:
+                    block[lab, np.arange(stop - start)] = np.inf
+                    runner_up[start:stop] = block.min(axis=0)
+        else:
+            block = points[start:stop] @ centers.T  # (rows, k)
+            np.subtract(half_norms, block, out=block)
+            lab = block.argmin(axis=1)
+            labels[start:stop] = lab
+            if second:
+                rows = np.arange(stop - start)
+                best[start:stop] = block[rows, lab]
+                block[rows, lab] = np.inf
+                runner_up[start:stop] = block.min(axis=1)
+    return labels, best, runner_up
 
 
 def update_centers(
-    points: np.ndarray, weights: np.ndarray, labels: np.ndarray, centers: np.ndarray
+    points: np.ndarray,
+    weights: np.ndarray,
+    labels: np.ndarray,
+    centers: np.ndarray,
+    weighted_columns: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """M step: weighted mean of each cluster; empty clusters re-seeded.
 
@@ -287,6 +368,9 @@ def update_centers(
     labels : ndarray of shape (m,), intp
     centers : ndarray of shape (k, d), float64
         The centres the labels were computed from.
+    weighted_columns : ndarray of shape (d, m), float64, optional
+        ``(weights[:, None] * points).T`` (C-contiguous rows), precomputed once by a
+        caller that runs many M steps on the same points.
 
     Returns
     -------
@@ -302,9 +386,11 @@ def update_centers(
     """
     k, d = centers.shape
     cluster_weight = np.bincount(labels, weights=weights, minlength=k)
+    if weighted_columns is None:
+        weighted_columns = np.ascontiguousarray((weights[:, None] * points).T)
     sums = np.empty((k, d), dtype=np.float64)
     for j in range(d):
-        sums[:, j] = np.bincount(labels, weights=weights * points[:, j], minlength=k)
+        sums[:, j] = np.bincount(labels, weights=weighted_columns[j], minlength=k)
     empty = np.flatnonzero(cluster_weight == 0)
     if len(empty):
         far = _farthest_points(points, weights, labels, centers, len(empty))
@@ -337,6 +423,7 @@ def lloyd(
     max_iter: int = 300,
     tol: float = 1e-4,
     dtype: np.dtype = np.dtype(np.float64),
+    algorithm: str = "auto",
 ) -> KMeansResult:
     """Weighted Lloyd iterations from given centres (no validation: private kernel).
 
@@ -349,6 +436,11 @@ def lloyd(
         Initial centres.
     max_iter, tol, dtype
         As in :func:`kmeans` (``tol`` relative, converted here by :func:`tolerance`).
+    algorithm : {"auto", "hamerly", "lloyd"}, default "auto"
+        How the E step is done: ``"lloyd"`` computes every point–centre distance;
+        ``"hamerly"`` skips points that triangle-inequality bounds prove keep their label
+        (:mod:`kmeans_lab.hamerly`); ``"auto"`` takes ``"hamerly"`` in float64 or for
+        k ≥ 128, where it was measured faster. All give the same labels and centres.
 
     Returns
     -------
@@ -362,28 +454,59 @@ def lloyd(
     x_work = x.astype(dtype, copy=False)
     c = np.asarray(centers, dtype=np.float64) - offset
     threshold = tolerance(points, weights, tol)
+    assign = _e_step(algorithm, x, x_work, len(c))
+    weighted_columns = np.ascontiguousarray((weights[:, None] * x).T)
 
     converged = False
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        labels = assign_labels(x_work, c.astype(dtype, copy=False))
-        new_c, _ = update_centers(x, weights, labels, c)
+        labels = assign(c)
+        new_c, _ = update_centers(x, weights, labels, c, weighted_columns)
         shift = float(((new_c - c) ** 2).sum())
         c = new_c
         if shift <= threshold:
             converged = True
             break
-    labels = _final_labels(x, x_work, weights, c, dtype)
+    labels = _final_labels(x, weights, c, assign)
     diff = x - c[labels]
     inertia = float(weights @ np.einsum("ij,ij->i", diff, diff))
     return KMeansResult(centroids=c + offset, labels=labels, inertia=inertia, n_iter=n_iter, converged=converged)
 
 
+ALGORITHMS = ("auto", "hamerly", "lloyd")
+
+# "auto" uses the bounds where they were measured to pay (see _e_step).
+_AUTO_HAMERLY_MIN_K = 128
+
+
+def validate_algorithm(algorithm: object) -> str:
+    """Return ``algorithm`` or raise ``ValueError`` naming it unless it is one of ``ALGORITHMS``."""
+    if algorithm not in ALGORITHMS:
+        names = ", ".join(repr(a) for a in ALGORITHMS)
+        raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {names}")
+    return str(algorithm)
+
+
+def _e_step(algorithm: str, x: np.ndarray, x_work: np.ndarray, k: int) -> Callable[[np.ndarray], np.ndarray]:
+    """The E step as a function of the (float64) centres: plain or bounded."""
+    algorithm = validate_algorithm(algorithm)
+    if algorithm == "auto":
+        # With d = 3 a row of float32 distances costs about what a point's bound update
+        # costs, so bounds only pay in float64 or at large k (measured on 138k colours).
+        pays = x_work.dtype == np.float64 or k >= _AUTO_HAMERLY_MIN_K
+        algorithm = "hamerly" if pays else "lloyd"
+    if algorithm == "lloyd":
+        return lambda c: assign_labels(x_work, c.astype(x_work.dtype, copy=False))
+    from .hamerly import BoundedAssigner  # imported here: hamerly builds on this module
+
+    return BoundedAssigner(x, x_work)
+
+
 def _final_labels(
-    x: np.ndarray, x_work: np.ndarray, weights: np.ndarray, c: np.ndarray, dtype: np.dtype, rounds: int = 10
+    x: np.ndarray, weights: np.ndarray, c: np.ndarray, assign: Callable[[np.ndarray], np.ndarray], rounds: int = 10
 ) -> np.ndarray:
     """Final E step; a cluster it leaves empty gets its farthest point (centres moved in place)."""
-    labels = assign_labels(x_work, c.astype(dtype, copy=False))
+    labels = assign(c)
     for _ in range(rounds):
         cluster_weight = np.bincount(labels, weights=weights, minlength=len(c))
         empty = np.flatnonzero(cluster_weight == 0)
@@ -391,5 +514,5 @@ def _final_labels(
             break
         far = _farthest_points(x, weights, labels, c, len(empty))
         c[empty] = x[far]
-        labels = assign_labels(x_work, c.astype(dtype, copy=False))
+        labels = assign(c)
     return labels

@@ -21,10 +21,11 @@ from .kmeans import (
     _validate_stopping,
     initial_centers,
     lloyd,
+    validate_algorithm,
     validate_k,
 )
 
-__all__ = ["Quantized", "quantize", "distinct_colors", "validate_image", "palette_from_centroids"]
+__all__ = ["Quantized", "quantize", "distinct_colors", "expand", "validate_image", "palette_from_centroids"]
 
 # Above this many pixels a 2^24-bin histogram (two linear passes) beats sorting.
 _HISTOGRAM_MIN_PIXELS = 1 << 18
@@ -68,13 +69,31 @@ class Quantized:
     @property
     def image(self) -> np.ndarray:
         """The quantized image, ndarray of shape (H, W, 3), uint8."""
-        return self.palette[self.labels]
+        return expand(self.palette, self.labels)
 
     def save(self, path: str | Path) -> int:
         """Write the image (palette PNG for ``.png``; format by suffix); return bytes written."""
         from .image import save_quantized
 
         return save_quantized(path, self.palette, self.labels)
+
+
+def expand(palette: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """``palette[labels]``, fast: one 4-byte gather per pixel instead of a row gather.
+
+    Parameters
+    ----------
+    palette : ndarray of shape (K, 3), uint8
+    labels : ndarray of shape (H, W), integer
+
+    Returns
+    -------
+    ndarray of shape (H, W, 3), uint8
+    """
+    padded = np.zeros((len(palette), 4), dtype=np.uint8)
+    padded[:, :3] = palette
+    words = np.take(padded.view(np.uint32).reshape(-1), labels)
+    return words.view(np.uint8).reshape(*labels.shape, 4)[..., :3].copy()
 
 
 def validate_image(image: object) -> np.ndarray:
@@ -90,12 +109,18 @@ def validate_image(image: object) -> np.ndarray:
 
 
 def _pack(image: np.ndarray) -> np.ndarray:
-    """(H, W, 3) uint8 -> (H*W,) int32 keys 0xRRGGBB (lexicographic colour order)."""
+    """(..., 3) uint8 -> (n,) uint32 keys 0xRRGGBB (lexicographic colour order).
+
+    The bytes B, G, R, 0 of each pixel are laid out in a (n, 4) buffer and read as one
+    little-endian uint32: three strided byte copies, no widening of whole channels.
+    """
     flat = image.reshape(-1, 3)
-    keys = flat[:, 0].astype(np.int32) << 16
-    keys |= flat[:, 1].astype(np.int32) << 8
-    keys |= flat[:, 2]
-    return keys
+    buf = np.zeros((len(flat), 4), dtype=np.uint8)
+    buf[:, 0] = flat[:, 2]
+    buf[:, 1] = flat[:, 1]
+    buf[:, 2] = flat[:, 0]
+    # Read as little-endian whatever the machine; a no-op conversion on little-endian ones.
+    return buf.view("<u4").reshape(-1).astype(np.uint32, copy=False)
 
 
 def distinct_colors(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -116,18 +141,22 @@ def distinct_colors(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
     Notes
     -----
-    Colours are packed into 24-bit integers. Large images use a histogram over all 2^24
-    keys and a lookup table for the inverse — O(N + 2^24), no sort; small ones use
-    ``np.unique`` (O(N log N)), cheaper than touching 2^24 bins.
+    Colours are packed into 24-bit integers. Large images mark the keys present in a
+    2^24-entry boolean table (16 MiB; cheaper than a 2^24 int64 histogram, which is
+    128 MiB to zero and scan), number them through a lookup table written only where a
+    colour is present, and count pixels by a bincount over the m colour indices —
+    O(N + 2^24), no sort. Small images use ``np.unique`` (O(N log N)), cheaper than
+    touching 2^24 entries.
     """
     keys = _pack(validate_image(image))
     if keys.size >= _HISTOGRAM_MIN_PIXELS:
-        histogram = np.bincount(keys, minlength=1 << 24)
-        present = np.flatnonzero(histogram)
-        counts = histogram[present]
-        lookup = np.empty(1 << 24, dtype=np.int32)
+        seen = np.zeros(1 << 24, dtype=bool)
+        seen[keys] = True
+        present = np.flatnonzero(seen).astype(np.uint32)
+        lookup = np.empty(1 << 24, dtype=np.int32)  # only entries at `present` are read
         lookup[present] = np.arange(len(present), dtype=np.int32)
         inverse = lookup[keys]
+        counts = np.bincount(inverse, minlength=len(present))
     else:
         present, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
         inverse = inverse.astype(np.int32).reshape(-1)
@@ -135,7 +164,7 @@ def distinct_colors(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     colors[:, 0] = present >> 16
     colors[:, 1] = (present >> 8) & 0xFF
     colors[:, 2] = present & 0xFF
-    return colors, counts.astype(np.int64), inverse
+    return colors, counts.astype(np.int64, copy=False), inverse
 
 
 def palette_from_centroids(centroids: np.ndarray, colors: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -186,6 +215,7 @@ def quantize(
     max_iter: int = 300,
     tol: float = 1e-4,
     dtype: type = np.float32,
+    algorithm: str = "auto",
 ) -> Quantized:
     """Reduce an image to ``k`` colours by k-means.
 
@@ -204,6 +234,9 @@ def quantize(
         Relative to the mean channel variance, as in :func:`kmeans_lab.kmeans`.
     dtype : {numpy.float32, numpy.float64}, default float32
         Precision of the distance computations.
+    algorithm : {"auto", "hamerly", "lloyd"}, default "auto"
+        E step with triangle-inequality bounds, plain, or the faster of the two for this
+        precision and k; the same clustering either way (see :func:`kmeans_lab.kmeans`).
 
     Returns
     -------
@@ -223,7 +256,8 @@ def quantize(
     k = validate_k(k)
     max_iter, tol = _validate_stopping(max_iter, tol)
     work_dtype = _validate_dtype(dtype)
-    options = {"init": init if isinstance(init, str) else "explicit", "seed": seed, "max_iter": max_iter, "tol": tol}
+    algorithm = validate_algorithm(algorithm)
+    options = {"init": init if isinstance(init, str) else "explicit", "seed": seed, "max_iter": max_iter, "tol": tol, "algorithm": algorithm}
     height, width, _ = image.shape
 
     colors, counts, inverse = distinct_colors(image)
@@ -240,7 +274,7 @@ def quantize(
         weights = counts.astype(np.float64)
         rng = np.random.default_rng(seed)
         centers = initial_centers(init, points, k, rng, weights)
-        result = lloyd(points, weights, centers, max_iter=max_iter, tol=tol, dtype=work_dtype)
+        result = lloyd(points, weights, centers, max_iter=max_iter, tol=tol, dtype=work_dtype, algorithm=algorithm)
         centroids, color_labels = result.centroids, result.labels
         n_iter, converged = result.n_iter, result.converged
         palette = palette_from_centroids(centroids, colors, color_labels)
