@@ -33,24 +33,6 @@ __all__ = ["BoundedAssigner"]
 _SLACK = 1e-12
 
 
-def assign_top2(points: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Full E step that also returns the two smallest computed values.
-
-    Parameters
-    ----------
-    points : ndarray of shape (m, d), float32 or float64
-    centers : ndarray of shape (k, d), same dtype
-
-    Returns
-    -------
-    labels : ndarray of shape (m,), intp
-        Exactly :func:`kmeans_lab.kmeans.assign_labels` (the same kernel).
-    best, second : ndarray of shape (m,), float64
-        Smallest and second smallest ``½‖c‖² − x·c`` (``inf`` when k = 1).
-    """
-    return nearest_centers(points, centers, second=True)
-
-
 class BoundedAssigner:
     """Stateful E step: call with successive centres, get the labels a full E step gives.
 
@@ -94,7 +76,7 @@ class BoundedAssigner:
         """Recompute labels and bounds of points ``idx`` (all when None) exactly."""
         pts = self.x_work if idx is None else self.x_work[idx]
         norms = self.x_norm2 if idx is None else self.x_norm2[idx]
-        labels, best, second = assign_top2(pts, c.astype(self.x_work.dtype, copy=False))
+        labels, best, second = nearest_centers(pts, c.astype(self.x_work.dtype, copy=False), second=True)
         upper = np.sqrt(np.maximum(2.0 * best + norms + err, 0.0))
         lower = np.sqrt(np.maximum(2.0 * second + norms - err, 0.0))
         self.computed += len(pts)

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from kmeans_lab import kmeans, quantize
-from kmeans_lab.hamerly import BoundedAssigner, assign_top2
+from kmeans_lab.hamerly import BoundedAssigner
 from kmeans_lab.init import kmeans_plusplus_init
-from kmeans_lab.kmeans import assign_labels, lloyd
+from kmeans_lab.kmeans import assign_labels, lloyd, nearest_centers
 from kmeans_lab.quantize import distinct_colors, expand
 
 
@@ -99,11 +99,11 @@ def test_bounded_assigner_matches_full_e_step_on_moving_centres():
     assert assign.computed < 8 * len(x)  # the bounds skipped something
 
 
-def test_assign_top2_labels_are_assign_labels():
+def test_two_smallest_values_come_with_the_same_labels():
     rng = np.random.default_rng(1)
     x = rng.integers(0, 10, size=(500, 3)).astype(np.float64)
     c = rng.integers(0, 10, size=(9, 3)).astype(np.float64)
-    labels, best, second = assign_top2(x, c)
+    labels, best, second = nearest_centers(x, c, second=True)
     np.testing.assert_array_equal(labels, assign_labels(x, c))
     assert (best <= second).all()
 
