@@ -40,6 +40,7 @@ __all__ = [
     "color_space_rows",
     "target_table",
     "round_sig",
+    "synthetic_graphic",
 ]
 
 #: The K of the report's tables.
@@ -235,3 +236,21 @@ def round_sig(frame: "pandas.DataFrame", digits: int = 4) -> "pandas.DataFrame":
                 float(np.round(v, int(s))) if f else v for v, s, f in zip(values, scale, finite)
             ]
     return out
+
+
+def synthetic_graphic(height: int = 240, width: int = 320) -> np.ndarray:
+    """A flat-colour graphic (bands, a disc, thin lines; 6 colours) of the kind palette PNGs suit.
+
+    Deterministic; returns an (height, width, 3) uint8 array.
+    """
+    colors = np.array(
+        [[250, 250, 245], [30, 60, 140], [220, 70, 40], [40, 160, 90], [250, 200, 40], [20, 20, 20]], np.uint8
+    )
+    yy, xx = np.mgrid[0:height, 0:width]
+    index = np.zeros((height, width), np.intp)
+    index[(xx // 40) % 4 == 1] = 1
+    index[(yy > height // 2) & ((xx // 40) % 4 == 3)] = 3
+    index[(yy - height / 2) ** 2 + (xx - width / 2) ** 2 < (min(height, width) / 4) ** 2] = 2
+    index[(yy < 30) & (xx > width // 3)] = 4
+    index[(yy % 48 == 0) | (xx % 64 == 0)] = 5
+    return colors[index]
