@@ -111,7 +111,9 @@ def choose_k(
         budget = int(max_bytes)
         smallest = evaluate(1)[2]
         if smallest > budget:
-            raise ValueError(f"max_bytes={budget} is below the smallest palette PNG of this image ({smallest} bytes at K=1)")
+            raise ValueError(
+                f"max_bytes={budget} is below the smallest palette PNG of this image ({smallest} bytes at K=1)"
+            )
         fits = lambda k: evaluate(k)[2] <= budget  # noqa: E731
         k = k_hi if fits(k_hi) else _bisect_first(lambda k: not fits(k), k_hi) - 1
     return k, evaluate(k)[0]

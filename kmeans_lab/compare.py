@@ -133,7 +133,8 @@ def competitor_rows(
             out = CONTENDERS[name](image, k, seed, 300, 1e-4)
             palette, labels = palette_of(out)
             n_bytes = palette_png_bytes(palette, labels)
-            rows.append({"method": name, "k": k, "colors": len(palette), **measure(image, out, n_bytes, perceptual=False)})
+            sizes = measure(image, out, n_bytes, perceptual=False)
+            rows.append({"method": name, "k": k, "colors": len(palette), **sizes})
     return rows
 
 
@@ -155,7 +156,8 @@ def jpeg_rows(image: np.ndarray, qualities: Iterable[int] = JPEG_QUALITIES, *, p
     rows = []
     for quality in qualities:
         decoded, n_bytes = jpeg_encode(image, quality)
-        rows.append({"method": "jpeg", "quality": int(quality), **measure(image, decoded, n_bytes, perceptual=perceptual)})
+        sizes = measure(image, decoded, n_bytes, perceptual=perceptual)
+        rows.append({"method": "jpeg", "quality": int(quality), **sizes})
     return rows
 
 
