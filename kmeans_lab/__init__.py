@@ -11,10 +11,22 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
+from .choose import choose_k
 from .image import ImageError, read_image, save_palette_png, save_quantized, save_rgb
 from .init import INITIALIZERS
 from .kmeans import KMeansResult, kmeans
-from .metrics import bits_per_pixel, file_bytes, mse, psnr, raw_bytes
+from .metrics import (
+    bits_per_pixel,
+    compression_ratio,
+    delta_e,
+    file_bytes,
+    mse,
+    palette_png_bytes,
+    png24_bytes,
+    psnr,
+    raw_bytes,
+    ssim,
+)
 from .paths import DATA_DIR, FIGURES_DIR, PROJECT_ROOT, data_images, data_path
 from .quantize import Quantized, distinct_colors, quantize
 from .timing import Timing, time_call
@@ -31,12 +43,18 @@ __all__ = [
     "kmeans",
     "Quantized",
     "quantize",
+    "choose_k",
     "distinct_colors",
     "mse",
     "psnr",
     "file_bytes",
     "raw_bytes",
     "bits_per_pixel",
+    "ssim",
+    "delta_e",
+    "palette_png_bytes",
+    "png24_bytes",
+    "compression_ratio",
     "Timing",
     "time_call",
     "DATA_DIR",

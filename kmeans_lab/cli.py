@@ -18,7 +18,8 @@ from .image import ImageError, check_output_path, read_image
 from .init import INITIALIZERS
 from .kmeans import validate_k
 from .metrics import mse, psnr_from_mse
-from .quantize import distinct_colors, quantize
+from .choose import choose_k
+from .quantize import COLOR_SPACES, distinct_colors, quantize
 
 PROG = "kmeans-lab"
 
@@ -37,6 +38,16 @@ def _nonnegative_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not value >= 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
+def _finite_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
     return value
 
 
@@ -76,8 +87,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compress.add_argument("input", nargs="?", metavar="INPUT", help="image file to quantize")
     compress.add_argument("--image", dest="image", metavar="INPUT", help="same as INPUT (the second report's spelling)")
-    compress.add_argument(
+    how_many = compress.add_mutually_exclusive_group()
+    how_many.add_argument(
         "-k", "--k", "--num_clusters", dest="k", type=_k_value, metavar="K", help="number of colours, an integer >= 1"
+    )
+    how_many.add_argument(
+        "--target-psnr", type=_finite_float, metavar="DB",
+        help="instead of -k: the smallest K whose PSNR reaches DB (bisection over K <= 256; .png output)",
+    )
+    how_many.add_argument(
+        "--max-bytes", type=_positive_int, metavar="N",
+        help="instead of -k: the largest K whose palette PNG is at most N bytes (bisection over K <= 256; .png output)",
     )
     compress.add_argument(
         "-o", "--output", metavar="OUTPUT",
@@ -93,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
     compress.add_argument(
         "--tol", type=_nonnegative_float, default=1e-4, metavar="T",
         help="stop when the total squared centre shift is <= T x the mean channel variance (default 1e-4; 0 = run to a fixed point)",
+    )
+    compress.add_argument(
+        "--dither", action="store_true",
+        help="map pixels to the palette by Floyd-Steinberg error diffusion (lower PSNR, smoother gradients)",
+    )
+    compress.add_argument(
+        "--color-space", choices=list(COLOR_SPACES), default="rgb",
+        help="colour space k-means clusters in: rgb (default) or lab (CIELAB, palette converted back to sRGB)",
     )
     compress.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return parser
@@ -122,19 +150,38 @@ def _compress(args: argparse.Namespace) -> int:
     source = args.input or args.image
     if source is None:
         raise ValueError("no input image given (INPUT or --image)")
-    if args.k is None:
-        raise ValueError("no K given (-k K or --num_clusters K)")
+    choosing = args.target_psnr is not None or args.max_bytes is not None
+    if args.k is None and not choosing:
+        raise ValueError("no K given (-k K, --num_clusters K, --target-psnr DB or --max-bytes N)")
     source = Path(source)
-    output = Path(args.output) if args.output else Path(f"{source.stem}_k{args.k}.png")
-    if output.suffix.lower() == ".png" and args.k > 256:
-        raise ValueError(f"K={args.k}: a palette PNG holds at most 256 colours; use a .jpg/.webp/.tif output")
+    if args.output:
+        output = Path(args.output)
+    elif choosing:
+        output = Path(f"{source.stem}_{'psnr' if args.target_psnr is not None else 'max'}"
+                      f"{args.target_psnr if args.target_psnr is not None else args.max_bytes:g}.png")
+    else:
+        output = Path(f"{source.stem}_k{args.k}.png")
+    if choosing and output.suffix.lower() != ".png":
+        raise ValueError(f"{output}: --target-psnr and --max-bytes write a palette PNG; use a .png output")
+    if args.k is not None and args.k > 256:
+        if output.suffix.lower() == ".png":
+            raise ValueError(f"K={args.k}: a palette PNG holds at most 256 colours; use a .jpg/.webp/.tif output")
+        if args.dither:
+            raise ValueError(f"K={args.k}: --dither maps to at most 256 colours")
     check_output_path(output, inputs=(source,))
 
     notes: list[str] = []
+    options = dict(
+        init=args.init, seed=args.seed, max_iter=args.max_iter, tol=args.tol,
+        dither=args.dither, color_space=args.color_space,
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         image = read_image(source)
-        result = quantize(image, args.k, init=args.init, seed=args.seed, max_iter=args.max_iter, tol=args.tol)
+        if choosing:
+            k, result = choose_k(image, target_psnr=args.target_psnr, max_bytes=args.max_bytes, **options)
+        else:
+            k, result = args.k, quantize(image, args.k, **options)
     notes.extend(str(w.message) for w in caught)
     output_bytes = result.save(output)
     if output.suffix.lower() == ".pdf":
@@ -149,7 +196,11 @@ def _compress(args: argparse.Namespace) -> int:
         "output": str(output),
         "width": int(image.shape[1]),
         "height": int(image.shape[0]),
-        "k": args.k,
+        "k": k,
+        "target_psnr": args.target_psnr,
+        "max_bytes": args.max_bytes,
+        "dither": args.dither,
+        "color_space": args.color_space,
         "colors": len(distinct_colors(written)[0]),
         "input_colors": result.n_distinct,
         "init": args.init,
@@ -176,7 +227,8 @@ def _format_text(r: dict) -> str:
     return "\n".join(
         [
             f"input    {r['input']}  {r['width']}x{r['height']}, {r['input_colors']:,} colours, {r['input_bytes']:,} bytes",
-            f"k        {r['k']}  (init {r['init']}, seed {r['seed']}, {r['n_iter']} iterations"
+            f"k        {r['k']}  (init {r['init']}, seed {r['seed']}, {r['n_iter']} iterations, "
+            f"{r['color_space']}{', dithered' if r['dither'] else ''}"
             f"{'' if r['converged'] else ', not converged'})",
             f"mse      {r['mse']:.6g}  (mean over pixels and channels, [0, 1] scale)",
             f"psnr     {psnr}",

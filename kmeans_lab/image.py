@@ -23,6 +23,7 @@ __all__ = [
     "save_palette_png",
     "save_quantized",
     "palette_png_bit_depth",
+    "palette_png_encoder",
     "check_output_path",
     "OUTPUT_FORMATS",
 ]
@@ -213,7 +214,28 @@ def save_palette_png(path: str | os.PathLike, palette: np.ndarray, labels: np.nd
     int
         Bytes written (Pillow ``optimize=True``).
     """
-    path = Path(path)
+    im, options = palette_png_encoder(palette, labels)
+    return _atomic_save(im, Path(path), **options)
+
+
+def palette_png_encoder(palette: np.ndarray, labels: np.ndarray) -> tuple[Image.Image, dict]:
+    """The Pillow image and save options of a palette PNG (shared by saving and measuring).
+
+    Parameters
+    ----------
+    palette : ndarray of shape (K, 3), dtype uint8
+        The colours, 1 ≤ K ≤ 256.
+    labels : ndarray of shape (H, W), integer
+        Palette index of each pixel, each in ``[0, K)``.
+
+    Returns
+    -------
+    image : PIL.Image.Image
+        Mode ``"P"`` with ``palette`` as its palette.
+    options : dict
+        Keyword arguments for ``Image.save(..., format="PNG", **options)``: ``optimize=True``
+        and the smallest bit depth (1, 2, 4 or 8) that holds K colours.
+    """
     palette = np.asarray(palette, dtype=np.uint8)
     k = len(palette)
     bits = palette_png_bit_depth(k)
@@ -222,7 +244,7 @@ def save_palette_png(path: str | os.PathLike, palette: np.ndarray, labels: np.nd
         raise ValueError(f"labels must be (H, W), got shape {labels.shape}")
     im = Image.fromarray(labels.astype(np.uint8, copy=False), "P")
     im.putpalette(palette.reshape(-1).tolist(), rawmode="RGB")
-    return _atomic_save(im, path, optimize=True, bits=bits)
+    return im, {"optimize": True, "bits": bits}
 
 
 def save_quantized(path: str | os.PathLike, palette: np.ndarray, labels: np.ndarray) -> int:

@@ -2,16 +2,32 @@
 
 MSE is the mean over all pixels *and* channels of the squared difference on the [0, 1]
 scale (8-bit values / 255) between the original and the image actually written.
+Compression ratio is the bytes of the original as a 24-bit PNG (Pillow ``optimize=True``)
+over the bytes of the palette PNG actually written; ``reference="raw"`` divides H·W·3
+instead. SSIM and CIEDE2000 come from scikit-image, imported only when called.
 """
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["mse", "psnr", "psnr_from_mse", "file_bytes", "raw_bytes", "bits_per_pixel"]
+__all__ = [
+    "mse",
+    "psnr",
+    "psnr_from_mse",
+    "ssim",
+    "delta_e",
+    "file_bytes",
+    "raw_bytes",
+    "bits_per_pixel",
+    "palette_png_bytes",
+    "png24_bytes",
+    "compression_ratio",
+]
 
 
 def _pair(original: np.ndarray, approximation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -66,3 +82,110 @@ def bits_per_pixel(n_bytes: int, image: np.ndarray) -> float:
     """Bits of a file per image pixel."""
     h, w = np.asarray(image).shape[:2]
     return 8.0 * n_bytes / (h * w)
+
+
+def _encoded_size(im, **options) -> int:
+    buffer = io.BytesIO()
+    im.save(buffer, format="PNG", **options)
+    return buffer.tell()
+
+
+def palette_png_bytes(palette: np.ndarray, labels: np.ndarray) -> int:
+    """Bytes of the palette PNG that :func:`kmeans_lab.image.save_palette_png` would write.
+
+    Encodes in memory with the same encoder and options (smallest bit depth for K,
+    ``optimize=True``), so the number equals the size of the saved file.
+
+    Parameters
+    ----------
+    palette : ndarray of shape (K, 3), uint8, 1 ≤ K ≤ 256
+    labels : ndarray of shape (H, W), integer in ``[0, K)``
+    """
+    from .image import palette_png_encoder
+
+    im, options = palette_png_encoder(palette, labels)
+    return _encoded_size(im, **options)
+
+
+def png24_bytes(image: np.ndarray) -> int:
+    """Bytes of ``image`` saved as a 24-bit RGB PNG (Pillow ``optimize=True``), in memory.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W, 3), uint8
+    """
+    from PIL import Image
+
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W, 3) uint8 array, got shape {image.shape} dtype {image.dtype}")
+    return _encoded_size(Image.fromarray(image, "RGB"), optimize=True)
+
+
+def compression_ratio(image: np.ndarray, n_bytes: int, *, reference: str = "png") -> float:
+    """How many times smaller ``n_bytes`` is than the original.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W, 3), uint8
+        The original.
+    n_bytes : int
+        Size of the compressed file, > 0.
+    reference : {"png", "raw"}, default "png"
+        The 24-bit PNG of ``image`` (:func:`png24_bytes`) or its raw size H·W·3.
+    """
+    if n_bytes <= 0:
+        raise ValueError(f"n_bytes must be > 0, got {n_bytes}")
+    if reference == "png":
+        return png24_bytes(image) / n_bytes
+    if reference == "raw":
+        return raw_bytes(image) / n_bytes
+    raise ValueError(f"reference must be 'png' or 'raw', got {reference!r}")
+
+
+def _skimage(module: str):
+    import importlib
+
+    try:
+        return importlib.import_module(f"skimage.{module}")
+    except ImportError:
+        raise ImportError(
+            "SSIM, ΔE and CIELAB need scikit-image: pip install scikit-image "
+            "(or pip install 'kmeans-lab[report]')"
+        ) from None
+
+
+def ssim(original: np.ndarray, approximation: np.ndarray) -> float:
+    """Structural similarity (scikit-image, colour channels averaged, data range 255).
+
+    Parameters
+    ----------
+    original, approximation : ndarray of shape (H, W, 3), uint8
+
+    Returns
+    -------
+    float
+        1 for identical images, lower for less similar ones.
+    """
+    a, b = _pair(original, approximation)
+    metrics = _skimage("metrics")
+    return float(metrics.structural_similarity(a, b, channel_axis=-1, data_range=255))
+
+
+def delta_e(original: np.ndarray, approximation: np.ndarray) -> float:
+    """Mean CIEDE2000 colour difference over pixels (scikit-image, D65 sRGB → CIELAB).
+
+    Parameters
+    ----------
+    original, approximation : ndarray of shape (H, W, 3), uint8
+
+    Returns
+    -------
+    float
+        Mean ΔE₀₀; about 1 is the just-noticeable difference, 0 for identical images.
+    """
+    a, b = _pair(original, approximation)
+    color = _skimage("color")
+    lab_a = color.rgb2lab(a.astype(np.float64) / 255.0)
+    lab_b = color.rgb2lab(b.astype(np.float64) / 255.0)
+    return float(np.mean(color.deltaE_ciede2000(lab_a, lab_b)))

@@ -25,7 +25,19 @@ from .kmeans import (
     validate_k,
 )
 
-__all__ = ["Quantized", "quantize", "distinct_colors", "expand", "validate_image", "palette_from_centroids"]
+__all__ = [
+    "Quantized",
+    "quantize",
+    "distinct_colors",
+    "expand",
+    "validate_image",
+    "palette_from_centroids",
+    "dither_to_palette",
+    "COLOR_SPACES",
+]
+
+#: Colour spaces k-means can cluster in.
+COLOR_SPACES = ("rgb", "lab")
 
 # Above this many pixels a 2^24-bin histogram (two linear passes) beats sorting.
 _HISTOGRAM_MIN_PIXELS = 1 << 18
@@ -42,7 +54,8 @@ class Quantized:
     labels : ndarray of shape (H, W), uint8 (uint16 above 256 colours)
         Palette index of each pixel.
     centroids : ndarray of shape (K, 3), float64
-        The k-means centres before rounding to the palette.
+        The k-means centres before rounding to the palette, in the colour space clustered
+        in (sRGB 0..255, or CIELAB L*a*b* for ``color_space="lab"``).
     n_iter : int
         Lloyd iterations run (0 when the image was returned losslessly).
     converged : bool
@@ -216,6 +229,9 @@ def quantize(
     tol: float = 1e-4,
     dtype: type = np.float32,
     algorithm: str = "auto",
+    dither: bool = False,
+    color_space: str = "rgb",
+    distinct: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> Quantized:
     """Reduce an image to ``k`` colours by k-means.
 
@@ -237,6 +253,17 @@ def quantize(
     algorithm : {"auto", "hamerly", "lloyd"}, default "auto"
         E step with triangle-inequality bounds, plain, or the faster of the two for this
         precision and k; the same clustering either way (see :func:`kmeans_lab.kmeans`).
+    dither : bool, default False
+        Map pixels to the palette by Floyd–Steinberg error diffusion (Pillow's) instead of
+        to their cluster's colour. The palette is the same either way; dithering usually
+        lowers PSNR and looks better on smooth gradients. Needs K ≤ 256.
+    color_space : {"rgb", "lab"}, default "rgb"
+        Cluster the distinct colours in sRGB, or in CIELAB (scikit-image, D65) with the
+        centres converted back to sRGB, clipped and rounded. Without dithering, pixels take
+        their cluster's colour (nearest centre in that space).
+    distinct : tuple, optional
+        ``distinct_colors(image)``, computed once by a caller that quantizes the same image
+        at many K (as :func:`kmeans_lab.choose_k` does); not checked against ``image``.
 
     Returns
     -------
@@ -257,10 +284,24 @@ def quantize(
     max_iter, tol = _validate_stopping(max_iter, tol)
     work_dtype = _validate_dtype(dtype)
     algorithm = validate_algorithm(algorithm)
-    options = {"init": init if isinstance(init, str) else "explicit", "seed": seed, "max_iter": max_iter, "tol": tol, "algorithm": algorithm}
+    if color_space not in COLOR_SPACES:
+        raise ValueError(f"color_space must be one of {', '.join(map(repr, COLOR_SPACES))}, got {color_space!r}")
+    if not isinstance(dither, (bool, np.bool_)):
+        raise ValueError(f"dither must be True or False, got {dither!r}")
+    if dither and k > 256:
+        raise ValueError(f"dithering maps to a palette of at most 256 colours, got k={k}")
+    options = {
+        "init": init if isinstance(init, str) else "explicit",
+        "seed": seed,
+        "max_iter": max_iter,
+        "tol": tol,
+        "algorithm": algorithm,
+        "dither": bool(dither),
+        "color_space": color_space,
+    }
     height, width, _ = image.shape
 
-    colors, counts, inverse = distinct_colors(image)
+    colors, counts, inverse = distinct_colors(image) if distinct is None else distinct
     if k > len(colors):
         warnings.warn(
             f"k={k} is more than the image's {len(colors)} distinct colours; "
@@ -271,16 +312,24 @@ def quantize(
         palette, centroids, color_labels, n_iter, converged = colors, colors.astype(np.float64), np.arange(len(colors)), 0, True
     else:
         points = colors.astype(np.float64)
+        if color_space == "lab":
+            points = _rgb_to_lab(points)
+            if not isinstance(init, str):
+                init = _rgb_to_lab(np.asarray(init, dtype=np.float64))
         weights = counts.astype(np.float64)
         rng = np.random.default_rng(seed)
         centers = initial_centers(init, points, k, rng, weights)
         result = lloyd(points, weights, centers, max_iter=max_iter, tol=tol, dtype=work_dtype, algorithm=algorithm)
         centroids, color_labels = result.centroids, result.labels
         n_iter, converged = result.n_iter, result.converged
-        palette = palette_from_centroids(centroids, colors, color_labels)
+        rgb_centroids = _lab_to_rgb(centroids) if color_space == "lab" else centroids
+        palette = palette_from_centroids(rgb_centroids, colors, color_labels)
 
     label_dtype = np.uint8 if len(palette) <= 256 else np.uint16 if len(palette) <= 65536 else np.int32
-    labels = color_labels.astype(label_dtype)[inverse].reshape(height, width)
+    if dither and k <= len(colors):
+        labels = dither_to_palette(image, palette)
+    else:
+        labels = color_labels.astype(label_dtype)[inverse].reshape(height, width)
     return Quantized(
         palette=palette,
         labels=labels,
@@ -291,3 +340,60 @@ def quantize(
         n_distinct=len(colors),
         options=options,
     )
+
+
+def _rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """(n, 3) sRGB in 0..255 -> (n, 3) CIELAB (D65), float64."""
+    from .metrics import _skimage
+
+    color = _skimage("color")
+    return color.rgb2lab(np.asarray(rgb, dtype=np.float64)[:, None, :] / 255.0)[:, 0, :]
+
+
+def _lab_to_rgb(lab: np.ndarray) -> np.ndarray:
+    """(n, 3) CIELAB -> (n, 3) sRGB in 0..255, float64, clipped to the gamut."""
+    from .metrics import _skimage
+
+    color = _skimage("color")
+    with warnings.catch_warnings():
+        # A centre outside the sRGB gamut draws a "negative Z values" notice; it is clipped below.
+        warnings.simplefilter("ignore", UserWarning)
+        rgb = color.lab2rgb(np.asarray(lab, dtype=np.float64)[:, None, :])[:, 0, :]
+    return np.clip(rgb, 0.0, 1.0) * 255.0
+
+
+def dither_to_palette(image: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """Palette indices of ``image`` by Floyd–Steinberg error diffusion (Pillow's).
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W, 3), uint8
+    palette : ndarray of shape (K, 3), uint8, 1 ≤ K ≤ 256
+
+    Returns
+    -------
+    ndarray of shape (H, W), uint8
+        Indices into ``palette``.
+
+    Notes
+    -----
+    Pillow's palette holds 256 entries; the unused ones are filled with copies of
+    ``palette[0]`` (not black), so Pillow can never pick a colour outside ``palette``, and
+    any pick of a copy is mapped back to index 0.
+    """
+    from PIL import Image
+
+    palette = np.asarray(palette, dtype=np.uint8)
+    k = len(palette)
+    if not 1 <= k <= 256:
+        raise ValueError(f"dithering needs 1 to 256 palette colours, got {k}")
+    padded = np.repeat(palette[:1], 256, axis=0)
+    padded[:k] = palette
+    target = Image.new("P", (1, 1))
+    target.putpalette(padded.reshape(-1).tolist(), rawmode="RGB")
+    source = Image.fromarray(validate_image(image), "RGB")
+    out = source.quantize(palette=target, dither=Image.Dither.FLOYDSTEINBERG)
+    indices = np.asarray(out, dtype=np.uint8)
+    lut = np.zeros(256, dtype=np.uint8)
+    lut[:k] = np.arange(k, dtype=np.uint8)
+    return lut[indices]

@@ -1,0 +1,258 @@
+"""Compression comparisons for the report: k-means palette PNGs against other quantizers and JPEG.
+
+Every row measures a file as it would be written (palette PNG with the smallest bit depth,
+Pillow ``optimize=True``; JPEG at a quality) against the original, with the metrics of
+:mod:`kmeans_lab.metrics`. The competing quantizers are those of :mod:`kmeans_lab.bench`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from .bench import CONTENDERS, available_contenders
+from .metrics import (
+    bits_per_pixel,
+    delta_e,
+    mse,
+    palette_png_bytes,
+    png24_bytes,
+    psnr_from_mse,
+    raw_bytes,
+    ssim,
+)
+from .quantize import Quantized, distinct_colors, dither_to_palette, expand, quantize
+
+__all__ = [
+    "KS",
+    "JPEG_QUALITIES",
+    "COMPETITORS",
+    "measure",
+    "kmeans_sweep",
+    "competitor_rows",
+    "jpeg_encode",
+    "jpeg_rows",
+    "jpeg_at_bytes",
+    "palette_of",
+    "dither_rows",
+    "color_space_rows",
+    "target_table",
+    "round_sig",
+    "synthetic_graphic",
+]
+
+#: The K of the report's tables.
+KS = (2, 4, 8, 16, 32, 64, 128, 256)
+#: JPEG qualities of the rate-distortion curves.
+JPEG_QUALITIES = (10, 20, 30, 40, 50, 60, 70, 80, 90, 95)
+#: Palette quantizers compared with kmeans_lab, by their names in :data:`kmeans_lab.bench.CONTENDERS`.
+COMPETITORS = ("pillow_mediancut", "pillow_maxcoverage", "pillow_fastoctree", "imagequant")
+
+
+def measure(image: np.ndarray, written: np.ndarray, n_bytes: int, *, perceptual: bool = True) -> dict:
+    """Size and quality of one encoded file.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W, 3), uint8
+        The original.
+    written : ndarray of shape (H, W, 3), uint8
+        The image as decoded from the file.
+    n_bytes : int
+        Size of the file.
+    perceptual : bool, default True
+        Also compute SSIM and mean CIEDE2000 ΔE (slower).
+
+    Returns
+    -------
+    dict
+        ``bytes``, ``bpp``, ``ratio_raw`` (H·W·3 / bytes), ``mse``, ``psnr`` and, if asked,
+        ``ssim`` and ``delta_e``.
+    """
+    error = mse(image, written)
+    row = {
+        "bytes": int(n_bytes),
+        "bpp": bits_per_pixel(n_bytes, image),
+        "ratio_raw": raw_bytes(image) / n_bytes,
+        "mse": error,
+        "psnr": psnr_from_mse(error),
+    }
+    if perceptual:
+        row["ssim"] = ssim(image, written)
+        row["delta_e"] = delta_e(image, written)
+    return row
+
+
+def palette_of(quantized_image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Palette and labels of an image of at most 256 colours, for writing it as a palette PNG."""
+    colors, _, inverse = distinct_colors(quantized_image)
+    if len(colors) > 256:
+        raise ValueError(f"a palette PNG holds at most 256 colours, the image has {len(colors)}")
+    return colors, inverse.astype(np.uint8).reshape(quantized_image.shape[:2])
+
+
+def kmeans_sweep(
+    image: np.ndarray, ks: Iterable[int] = KS, *, perceptual: bool = True, **quantize_options
+) -> tuple[list[dict], dict[int, Quantized]]:
+    """Quantize at every K and measure the palette PNG of each.
+
+    Returns
+    -------
+    rows : list of dict
+        One per K: ``k`` and :func:`measure`'s columns, plus ``ratio`` against the 24-bit PNG.
+    results : dict of int to Quantized
+        The quantized images, for reuse (dithering, crops).
+    """
+    distinct = distinct_colors(image)
+    png24 = png24_bytes(image)
+    rows, results = [], {}
+    for k in ks:
+        q = quantize(image, k, distinct=distinct, **quantize_options)
+        n_bytes = palette_png_bytes(q.palette, q.labels)
+        row = {"k": k, **measure(image, q.image, n_bytes, perceptual=perceptual)}
+        row["ratio"] = png24 / n_bytes
+        rows.append(row)
+        results[k] = q
+    return rows, results
+
+
+def competitor_rows(
+    image: np.ndarray, ks: Iterable[int] = KS, names: Sequence[str] = COMPETITORS, *, seed: int = 0
+) -> list[dict]:
+    """Palette PNGs of the other quantizers (no dithering) at every K; skips those not installed.
+
+    Each row: ``method``, ``k``, ``colors`` (colours actually used) and :func:`measure`'s size
+    and error columns (no perceptual metrics).
+    """
+    runnable, _ = available_contenders(list(names))
+    rows = []
+    for name in runnable:
+        for k in ks:
+            out = CONTENDERS[name](image, k, seed, 300, 1e-4)
+            palette, labels = palette_of(out)
+            n_bytes = palette_png_bytes(palette, labels)
+            sizes = measure(image, out, n_bytes, perceptual=False)
+            rows.append({"method": name, "k": k, "colors": len(palette), **sizes})
+    return rows
+
+
+def jpeg_encode(image: np.ndarray, quality: int) -> tuple[np.ndarray, int]:
+    """Encode as JPEG with Pillow (4:2:0 subsampling, ``optimize=True``); return (decoded, bytes)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(image, "RGB").save(buffer, format="JPEG", quality=int(quality), optimize=True)
+    n_bytes = buffer.tell()
+    buffer.seek(0)
+    with Image.open(buffer) as im:
+        decoded = np.asarray(im.convert("RGB"))
+    return decoded, n_bytes
+
+
+def jpeg_rows(image: np.ndarray, qualities: Iterable[int] = JPEG_QUALITIES, *, perceptual: bool = False) -> list[dict]:
+    """JPEG at each quality: ``method="jpeg"``, ``quality`` and :func:`measure`'s columns."""
+    rows = []
+    for quality in qualities:
+        decoded, n_bytes = jpeg_encode(image, quality)
+        sizes = measure(image, decoded, n_bytes, perceptual=perceptual)
+        rows.append({"method": "jpeg", "quality": int(quality), **sizes})
+    return rows
+
+
+def jpeg_at_bytes(image: np.ndarray, n_bytes: int) -> tuple[int, np.ndarray, int]:
+    """The highest JPEG quality (1..95) whose file is at most ``n_bytes``; (quality, decoded, bytes).
+
+    Bisection over quality, assuming size grows with quality. Quality 1 if nothing fits.
+    """
+    lo, hi = 1, 95
+    best = (1, *jpeg_encode(image, 1))
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        decoded, size = jpeg_encode(image, mid)
+        if size <= n_bytes:
+            best = (mid, decoded, size)
+            lo = mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+def dither_rows(image: np.ndarray, quantized: Quantized) -> list[dict]:
+    """The same palette without and with Floyd–Steinberg dithering: ``dither`` and :func:`measure`'s columns."""
+    rows = []
+    for dither in (False, True):
+        labels = dither_to_palette(image, quantized.palette) if dither else quantized.labels
+        n_bytes = palette_png_bytes(quantized.palette, labels)
+        rows.append({"k": quantized.k, "dither": dither, **measure(image, expand(quantized.palette, labels), n_bytes)})
+    return rows
+
+
+def color_space_rows(image: np.ndarray, ks: Iterable[int], **quantize_options) -> list[dict]:
+    """k-means in sRGB and in CIELAB at each K: ``color_space``, ``k`` and :func:`measure`'s columns."""
+    rows = []
+    distinct = distinct_colors(image)
+    for k in ks:
+        for space in ("rgb", "lab"):
+            q = quantize(image, k, distinct=distinct, color_space=space, **quantize_options)
+            n_bytes = palette_png_bytes(q.palette, q.labels)
+            rows.append({"k": k, "color_space": space, **measure(image, q.image, n_bytes)})
+    return rows
+
+
+def target_table(rows: "pandas.DataFrame") -> "pandas.DataFrame":  # noqa: F821
+    """MSE per (image, K) and method, with kmeans_lab's margin over the best competitor.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Columns ``image``, ``k``, ``method``, ``mse`` (kmeans_lab's method named ``"kmeans_lab"``).
+
+    Returns
+    -------
+    DataFrame
+        Index (image, k); one MSE column per method; ``best_other`` (the competitor with the
+        lowest MSE) and ``kmeans_vs_best`` (kmeans_lab MSE / that MSE; below 1 means
+        kmeans_lab wins).
+    """
+    table = rows.pivot_table(index=["image", "k"], columns="method", values="mse", sort=False)
+    others = [c for c in table.columns if c != "kmeans_lab"]
+    table = table[["kmeans_lab", *others]]
+    table["best_other"] = table[others].idxmin(axis=1)
+    table["kmeans_vs_best"] = table["kmeans_lab"] / table[others].min(axis=1)
+    table.columns.name = None
+    return table
+
+
+def round_sig(frame: "pandas.DataFrame", digits: int = 4) -> "pandas.DataFrame":  # noqa: F821
+    """Round every float column to ``digits`` significant digits, for printing stable numbers."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype.kind == "f":
+            values = out[column].to_numpy(dtype=np.float64)
+            finite = np.isfinite(values) & (values != 0)
+            scale = np.zeros_like(values)
+            scale[finite] = digits - 1 - np.floor(np.log10(np.abs(values[finite])))
+            out[column] = [
+                float(np.round(v, int(s))) if f else v for v, s, f in zip(values, scale, finite)
+            ]
+    return out
+
+
+def synthetic_graphic(height: int = 240, width: int = 320) -> np.ndarray:
+    """A flat-colour graphic (bands, a disc, thin lines; 6 colours) of the kind palette PNGs suit.
+
+    Deterministic; returns an (height, width, 3) uint8 array.
+    """
+    colors = np.array(
+        [[250, 250, 245], [30, 60, 140], [220, 70, 40], [40, 160, 90], [250, 200, 40], [20, 20, 20]], np.uint8
+    )
+    yy, xx = np.mgrid[0:height, 0:width]
+    index = np.zeros((height, width), np.intp)
+    index[(xx // 40) % 4 == 1] = 1
+    index[(yy > height // 2) & ((xx // 40) % 4 == 3)] = 3
+    index[(yy - height / 2) ** 2 + (xx - width / 2) ** 2 < (min(height, width) / 4) ** 2] = 2
+    index[(yy < 30) & (xx > width // 3)] = 4
+    index[(yy % 48 == 0) | (xx % 64 == 0)] = 5
+    return colors[index]
