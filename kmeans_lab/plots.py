@@ -19,6 +19,9 @@ __all__ = ["save_figure", "image_grid", "mse_vs_k", "runtime_vs_k", "palette_swa
 
 
 def _figure(width: float, height: float):
+    # Importing pyplot is what makes IPython display a bare Figure inline as a PNG; the figures
+    # themselves stay outside pyplot's registry, so nothing needs closing.
+    import matplotlib.pyplot  # noqa: F401
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), layout="constrained")
