@@ -3,7 +3,7 @@
 
 Figures are built on :class:`matplotlib.figure.Figure` directly, never through pyplot's
 global state, so they work on any backend (Agg included) and need no closing. In a
-notebook, a returned Figure displays as the cell's result like a pyplot one.
+notebook (after ``%matplotlib inline``), a returned Figure displays as the cell's result.
 """
 
 from __future__ import annotations
@@ -19,9 +19,6 @@ __all__ = ["save_figure", "image_grid", "mse_vs_k", "runtime_vs_k", "palette_swa
 
 
 def _figure(width: float, height: float):
-    # Importing pyplot is what makes IPython display a bare Figure inline as a PNG; the figures
-    # themselves stay outside pyplot's registry, so nothing needs closing.
-    import matplotlib.pyplot  # noqa: F401
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), layout="constrained")
