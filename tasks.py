@@ -23,8 +23,18 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".kmeans_lab-installed"
 
-# The test command README.md gives, and .ci/run calls through `tasks.py test`.
-TEST_COMMAND = ["-m", "pytest"]
+# The test command README.md gives, and .ci/run calls through `tasks.py test`: the unit tests and,
+# under nbval strict mode, every notebook in notebooks/ (timing cells carry # NBVAL_IGNORE_OUTPUT).
+TEST_COMMAND = [
+    "-m",
+    "pytest",
+    "tests",
+    "notebooks",
+    "--nbval",
+    "--nbval-current-env",
+    "--nbval-sanitize-with",
+    "notebooks/nbval_sanitize.cfg",
+]
 
 
 def run(*args: str | os.PathLike) -> None:
@@ -48,11 +58,35 @@ def ensure_environment() -> None:
 
 
 def report() -> None:
-    """Regenerate every figure under figures/ (later: execute every notebook in place)."""
+    """Regenerate every figure under figures/: the command-line demo, then every notebook executed in place."""
     ensure_environment()
     figures = ROOT / "figures"
     figures.mkdir(exist_ok=True)
     run(BIN / "kmeans-lab", "compress", ROOT / "data" / "coffee.png", "-k", "16", "-o", figures / "coffee-k16.png")
+    # nbclient lives in the venv, so the notebooks are executed by the venv's interpreter.
+    subprocess.run([str(PYTHON), str(Path(__file__).resolve()), "_execute_notebooks"], cwd=ROOT, check=True)
+
+
+def _execute_notebooks() -> None:
+    """Execute every notebooks/*.ipynb in place (run inside .venv, where nbclient is installed)."""
+    import time
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    start = time.perf_counter()
+    for i, path in enumerate(notebooks, 1):
+        print(f"[{i}/{len(notebooks)}] {path.relative_to(ROOT)} ...", flush=True)
+        t0 = time.perf_counter()
+        nb = nbformat.read(path, as_version=4)
+        client = NotebookClient(
+            nb, kernel_name="python3", timeout=1200, resources={"metadata": {"path": str(path.parent)}}
+        )
+        client.execute()
+        nbformat.write(nb, path)
+        print(f"[{i}/{len(notebooks)}] {path.relative_to(ROOT)} done in {time.perf_counter() - t0:.1f} s", flush=True)
+    print(f"{len(notebooks)} notebooks in {time.perf_counter() - start:.1f} s", flush=True)
 
 
 def test() -> None:
@@ -62,6 +96,8 @@ def test() -> None:
 
 def main() -> None:
     commands = {"report": report, "test": test}
+    if len(sys.argv) >= 2 and sys.argv[1] == "_execute_notebooks":
+        return _execute_notebooks()
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(f"usage: python3 {Path(__file__).name} {{{'|'.join(commands)}}} [pytest options]")
     try:

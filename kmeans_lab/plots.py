@@ -1,13 +1,27 @@
 """Figures for the report. Every function returns the matplotlib Figure; save it with
-:func:`save_figure`, which writes under ``figures/`` whatever the working directory."""
+:func:`save_figure`, which writes under ``figures/`` whatever the working directory.
+
+Figures are built on :class:`matplotlib.figure.Figure` directly, never through pyplot's
+global state, so they work on any backend (Agg included) and need no closing. In a
+notebook (after ``%matplotlib inline``), a returned Figure displays as the cell's result.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+import numpy as np
 
 from .paths import FIGURES_DIR
 
-__all__ = ["save_figure"]
+__all__ = ["save_figure", "image_grid", "mse_vs_k", "runtime_vs_k", "palette_swatches"]
+
+
+def _figure(width: float, height: float):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
 
 
 def save_figure(fig: matplotlib.figure.Figure, name: str, *, dpi: int = 110) -> Path:  # noqa: F821
@@ -19,3 +33,172 @@ def save_figure(fig: matplotlib.figure.Figure, name: str, *, dpi: int = 110) -> 
     # A fixed timestamp-free metadata block keeps regenerated PNGs byte-identical.
     fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     return path
+
+
+def image_grid(
+    original: np.ndarray,
+    panels: Sequence[np.ndarray],
+    titles: Sequence[str],
+    *,
+    original_title: str = "original",
+    ncols: int | None = None,
+    panel_width: float = 3.2,
+) -> matplotlib.figure.Figure:  # noqa: F821
+    """The original image and one panel per quantized version, side by side.
+
+    Parameters
+    ----------
+    original : ndarray of shape (H, W, 3), uint8
+    panels : sequence of ndarray of shape (H, W, 3), uint8
+        Typically one per K.
+    titles : sequence of str, one per panel
+        E.g. ``"K=5, in_pixels\\n0.41 s, MSE 0.0041"``.
+    ncols : int, optional
+        Panels per row, the original included; default all on one row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``1 + len(panels)`` image axes (unused grid cells are removed).
+    """
+    if len(panels) != len(titles):
+        raise ValueError(f"{len(panels)} panels but {len(titles)} titles")
+    n = 1 + len(panels)
+    ncols = n if ncols is None else max(1, int(ncols))
+    nrows = -(-n // ncols)
+    h, w = np.asarray(original).shape[:2]
+    fig = _figure(panel_width * ncols, panel_width * h / w * nrows + 0.6 * nrows)
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, img, title in zip(axes, [original, *panels], [original_title, *titles]):
+        ax.imshow(img, interpolation="antialiased")
+        ax.set_title(title, fontsize=9)
+        ax.set_axis_off()
+    for ax in axes[n:]:
+        fig.delaxes(ax)
+    return fig
+
+
+def _column(data, name):
+    return np.asarray(data[name] if isinstance(data, Mapping) or hasattr(data, "columns") else data, dtype=float)
+
+
+def _lines(ax, data, y: str, x: str, by: str | None, marker: str = "o") -> None:
+    """Plot ``data[y]`` against ``data[x]``, one line per value of ``data[by]``."""
+    import pandas as pd
+
+    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+    groups = frame.groupby(by, sort=False) if by else [(None, frame)]
+    for label, part in groups:
+        part = part.sort_values(x)
+        ax.plot(part[x], part[y], marker=marker, label=None if label is None else str(label))
+
+
+def mse_vs_k(
+    data,
+    *,
+    x: str = "k",
+    y: str = "mse",
+    by: str | None = None,
+    psnr_axis: bool = True,
+    logy: bool = True,
+    title: str | None = None,
+) -> matplotlib.figure.Figure:  # noqa: F821
+    """MSE (on the [0, 1] scale) against K, one line per group, with PSNR on a second axis.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or mapping of column name to array
+        Columns ``x`` (K), ``y`` (MSE) and optionally ``by`` (e.g. image or init).
+    psnr_axis : bool, default True
+        Add a right-hand axis in dB, ``PSNR = -10 log10(MSE)`` (the same curve read in dB).
+    logy : bool, default True
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes; with ``psnr_axis`` it holds the PSNR axis as its child axes.
+    """
+    fig = _figure(6.4, 4.2)
+    ax = fig.add_subplot()
+    _lines(ax, data, y, x, by)
+    ax.set_xlabel("K (colours)")
+    ax.set_ylabel("MSE ([0, 1] scale)")
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(True, which="both", alpha=0.3)
+    if psnr_axis:
+
+        def to_db(m):
+            return -10.0 * np.log10(np.clip(m, 1e-12, None))
+
+        def from_db(d):
+            return 10.0 ** (-np.asarray(d) / 10.0)
+
+        second = ax.secondary_yaxis("right", functions=(to_db, from_db))
+        second.set_ylabel("PSNR (dB)")
+    if by:
+        ax.legend(fontsize=8, title=by)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def runtime_vs_k(
+    data,
+    *,
+    x: str = "k",
+    y: str = "seconds",
+    by: str | None = None,
+    logy: bool = True,
+    title: str | None = None,
+) -> matplotlib.figure.Figure:  # noqa: F821
+    """Runtime in seconds against K, one line per group (e.g. algorithm and init).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or mapping of column name to array
+        Columns ``x`` (K), ``y`` (seconds) and optionally ``by``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes.
+    """
+    fig = _figure(6.4, 4.2)
+    ax = fig.add_subplot()
+    _lines(ax, data, y, x, by)
+    ax.set_xlabel("K (colours)")
+    ax.set_ylabel("seconds")
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(True, which="both", alpha=0.3)
+    if by:
+        ax.legend(fontsize=8, title=by)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def palette_swatches(palettes: Mapping[str, np.ndarray] | Sequence[np.ndarray]) -> matplotlib.figure.Figure:  # noqa: F821
+    """One row of colour swatches per palette.
+
+    Parameters
+    ----------
+    palettes : mapping of label to ndarray of shape (K, 3), uint8, or a sequence of such arrays
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes per palette, titled with its label.
+    """
+    items = list(palettes.items()) if isinstance(palettes, Mapping) else [(f"K={len(p)}", p) for p in palettes]
+    if not items:
+        raise ValueError("no palettes to draw")
+    fig = _figure(7.0, 0.75 * len(items) + 0.2)
+    axes = fig.subplots(len(items), 1, squeeze=False).ravel()
+    for ax, (label, palette) in zip(axes, items):
+        colours = np.asarray(palette, dtype=np.uint8).reshape(1, -1, 3)
+        ax.imshow(colours, aspect="auto", interpolation="nearest")
+        ax.set_title(str(label), fontsize=9, loc="left")
+        ax.set_axis_off()
+    return fig
