@@ -15,12 +15,12 @@ import numpy as np
 from .bench import CONTENDERS, available_contenders
 from .metrics import (
     bits_per_pixel,
+    compression_ratio,
     delta_e,
     mse,
     palette_png_bytes,
     png24_bytes,
     psnr_from_mse,
-    raw_bytes,
     ssim,
 )
 from .quantize import Quantized, distinct_colors, dither_to_palette, expand, quantize
@@ -75,7 +75,7 @@ def measure(image: np.ndarray, written: np.ndarray, n_bytes: int, *, perceptual:
     row = {
         "bytes": int(n_bytes),
         "bpp": bits_per_pixel(n_bytes, image),
-        "ratio_raw": raw_bytes(image) / n_bytes,
+        "ratio_raw": compression_ratio(image, n_bytes, reference="raw"),
         "mse": error,
         "psnr": psnr_from_mse(error),
     }
