@@ -23,13 +23,20 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".kmeans_lab-installed"
 
-# The test command README.md gives, and .ci/run calls through `tasks.py test`: the unit tests and,
-# under nbval strict mode, every notebook in notebooks/ (timing cells carry # NBVAL_IGNORE_OUTPUT).
+# The test command README.md gives, and .ci/run calls through `tasks.py test`: the linter and the
+# formatter's check, then the unit tests, the docstring examples of the package and, under nbval
+# strict mode, every notebook in notebooks/ (timing cells carry # NBVAL_IGNORE_OUTPUT).
+LINT_COMMANDS = [
+    ["-m", "ruff", "check", "."],
+    ["-m", "ruff", "format", "--check", "."],
+]
 TEST_COMMAND = [
     "-m",
     "pytest",
     "tests",
+    "kmeans_lab",
     "notebooks",
+    "--doctest-modules",
     "--nbval",
     "--nbval-current-env",
     "--nbval-sanitize-with",
@@ -44,7 +51,7 @@ def run(*args: str | os.PathLike) -> None:
 
 def ensure_environment() -> None:
     """Create .venv if missing; install the package (editable) with its test extra if stale."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - tasks.py runs under whatever python3 the machine has
         sys.exit(f"kmeans_lab needs Python >= 3.11, this is {sys.version.split()[0]}")
     if not PYTHON.exists():
         print(f"creating {VENV}", flush=True)
@@ -90,7 +97,10 @@ def _execute_notebooks() -> None:
 
 
 def test() -> None:
+    """Lint, then every test; extra arguments go to pytest (e.g. ``-x``, ``-k name``)."""
     ensure_environment()
+    for command in LINT_COMMANDS:
+        run(PYTHON, *command)
     run(PYTHON, *TEST_COMMAND, *sys.argv[2:])
 
 

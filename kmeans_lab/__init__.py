@@ -1,7 +1,20 @@
 """kmeans_lab: exact, fast k-means colour quantization in NumPy.
 
->>> from kmeans_lab import read_image, quantize, mse
->>> # image = read_image("photo.jpg"); q = quantize(image, 16); q.save("photo-16.png")
+What a user imports: read an image, quantize it, measure it, save it.
+
+>>> import numpy as np
+>>> from kmeans_lab import quantize, mse
+>>> image = np.zeros((2, 2, 3), np.uint8); image[0] = 200
+>>> q = quantize(image, 2)
+>>> mse(image, q.image)
+0.0
+
+Where things live: ``image`` (files in and out), ``histogram`` (distinct colours),
+``quantization`` (``quantize``, ``Quantized``), ``cluster`` (k-means on any points, knows
+nothing of images), ``color`` (colour spaces), ``dither``, ``choose`` (``choose_k``),
+``metrics``, ``cli`` (the ``kmeans-lab`` command). Every argument check is in
+``_validation``. The report's side — benchmark, comparisons, figures — is ``kmeans_lab.lab``,
+which needs the ``report`` extra.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -12,14 +25,13 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 from .choose import choose_k
+from .cluster import KMeansResult, kmeans
+from .histogram import distinct_colors
 from .image import ImageError, read_image, save_palette_png, save_quantized, save_rgb
-from .init import INITIALIZERS
-from .kmeans import KMeansResult, kmeans
 from .metrics import (
     bits_per_pixel,
     compression_ratio,
     delta_e,
-    file_bytes,
     mse,
     palette_png_bytes,
     png24_bytes,
@@ -27,9 +39,7 @@ from .metrics import (
     raw_bytes,
     ssim,
 )
-from .paths import DATA_DIR, FIGURES_DIR, PROJECT_ROOT, data_images, data_path
-from .quantize import Quantized, distinct_colors, quantize
-from .timing import Timing, time_call
+from .quantization import Quantized, quantize
 
 __all__ = [
     "__version__",
@@ -38,28 +48,19 @@ __all__ = [
     "save_rgb",
     "save_palette_png",
     "save_quantized",
-    "INITIALIZERS",
     "KMeansResult",
     "kmeans",
     "Quantized",
     "quantize",
-    "choose_k",
     "distinct_colors",
+    "choose_k",
     "mse",
     "psnr",
-    "file_bytes",
-    "raw_bytes",
-    "bits_per_pixel",
     "ssim",
     "delta_e",
+    "raw_bytes",
+    "bits_per_pixel",
     "palette_png_bytes",
     "png24_bytes",
     "compression_ratio",
-    "Timing",
-    "time_call",
-    "DATA_DIR",
-    "FIGURES_DIR",
-    "PROJECT_ROOT",
-    "data_images",
-    "data_path",
 ]

@@ -7,13 +7,14 @@ K is quantized at most once.
 
 from __future__ import annotations
 
-import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
+from ._validation import check, check_palette_size
+from .histogram import distinct_colors
 from .metrics import mse, palette_png_bytes, psnr_from_mse
-from .quantize import Quantized, distinct_colors, quantize, validate_image
+from .quantization import Quantized, quantize
 
 __all__ = ["choose_k"]
 
@@ -75,16 +76,14 @@ def choose_k(
     >>> k
     4
     """
-    image = validate_image(image)
+    image = check("image", image)
     if (target_psnr is None) == (max_bytes is None):
         raise ValueError("give exactly one of target_psnr and max_bytes")
-    k_max = int(k_max)
-    if k_max < 1:
-        raise ValueError(f"k_max must be >= 1, got {k_max}")
-    if max_bytes is not None and k_max > 256:
-        raise ValueError(f"k_max={k_max}: a palette PNG holds at most 256 colours")
-    if quantize_options.get("dither") and k_max > 256:
-        raise ValueError(f"k_max={k_max}: dithering maps to at most 256 colours")
+    k_max = check("k_max", k_max)
+    if max_bytes is not None:
+        check_palette_size(k_max, label="k_max")
+    if quantize_options.get("dither"):
+        check_palette_size(k_max, "dithering maps to", label="k_max")
     distinct = distinct_colors(image)
     k_hi = min(k_max, len(distinct[0]))
     cache: dict[int, tuple[Quantized, float, int | None]] = {}
@@ -98,9 +97,7 @@ def choose_k(
         return cache[k]
 
     if target_psnr is not None:
-        target = float(target_psnr)
-        if math.isnan(target):
-            raise ValueError("target_psnr must be a number, got nan")
+        target = check("target_psnr", target_psnr)
         best = evaluate(k_hi)[1]
         if best < target:
             raise ValueError(
@@ -108,7 +105,7 @@ def choose_k(
             )
         k = _bisect_first(lambda k: evaluate(k)[1] >= target, k_hi)
     else:
-        budget = int(max_bytes)
+        budget = check("max_bytes", max_bytes)
         smallest = evaluate(1)[2]
         if smallest > budget:
             raise ValueError(

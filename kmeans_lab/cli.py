@@ -14,51 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .image import ImageError, check_output_path, read_image
-from .init import INITIALIZERS
-from .kmeans import validate_k
-from .metrics import mse, psnr_from_mse
+from ._validation import COLOR_SPACES, INIT_NAMES, check_palette_size, option_type
 from .choose import choose_k
-from .quantize import COLOR_SPACES, distinct_colors, quantize
+from .histogram import distinct_colors
+from .image import ImageError, check_output_path, read_image
+from .metrics import mse, psnr_from_mse
+from .quantization import quantize
 
 PROG = "kmeans-lab"
-
-
-def _k_value(text: str) -> int:
-    try:
-        return validate_k(int(text))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"K must be an integer >= 1, got {text!r}") from None
-
-
-def _nonnegative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
-    return value
-
-
-def _finite_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
-    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -89,37 +52,66 @@ def build_parser() -> argparse.ArgumentParser:
     compress.add_argument("--image", dest="image", metavar="INPUT", help="same as INPUT (the second report's spelling)")
     how_many = compress.add_mutually_exclusive_group()
     how_many.add_argument(
-        "-k", "--k", "--num_clusters", dest="k", type=_k_value, metavar="K", help="number of colours, an integer >= 1"
+        "-k",
+        "--k",
+        "--num_clusters",
+        dest="k",
+        type=option_type("k"),
+        metavar="K",
+        help="number of colours, an integer >= 1",
     )
     how_many.add_argument(
-        "--target-psnr", type=_finite_float, metavar="DB",
+        "--target-psnr",
+        type=option_type("target_psnr"),
+        metavar="DB",
         help="instead of -k: the smallest K whose PSNR reaches DB (bisection over K <= 256; .png output)",
     )
     how_many.add_argument(
-        "--max-bytes", type=_positive_int, metavar="N",
+        "--max-bytes",
+        type=option_type("max_bytes"),
+        metavar="N",
         help="instead of -k: the largest K whose palette PNG is at most N bytes (bisection over K <= 256; .png output)",
     )
     compress.add_argument(
-        "-o", "--output", metavar="OUTPUT",
+        "-o",
+        "--output",
+        metavar="OUTPUT",
         help="file to write; never the input file; default: INPUT's name with _k<K>.png, in the current folder",
     )
     compress.add_argument(
-        "--init", choices=list(INITIALIZERS), default="kmeans++",
+        "--init",
+        choices=INIT_NAMES,
+        default="kmeans++",
         help="initial centres: greedy k-means++ (default), 'in_pixels' (random distinct pixels) or "
         "'random' (uniform in the colour range)",
     )
-    compress.add_argument("--seed", type=int, default=0, help="random seed for the initialiser (default 0)")
-    compress.add_argument("--max-iter", type=_positive_int, default=300, metavar="N", help="maximum Lloyd iterations (default 300)")
     compress.add_argument(
-        "--tol", type=_nonnegative_float, default=1e-4, metavar="T",
-        help="stop when the total squared centre shift is <= T x the mean channel variance (default 1e-4; 0 = run to a fixed point)",
+        "--seed", type=option_type("seed"), default=0, help="random seed for the initialiser (default 0)"
     )
     compress.add_argument(
-        "--dither", action="store_true",
+        "--max-iter",
+        type=option_type("max_iter"),
+        default=300,
+        metavar="N",
+        help="maximum Lloyd iterations (default 300)",
+    )
+    compress.add_argument(
+        "--tol",
+        type=option_type("tol"),
+        default=1e-4,
+        metavar="T",
+        help="stop when the total squared centre shift is <= T x the mean channel variance "
+        "(default 1e-4; 0 = run to a fixed point)",
+    )
+    compress.add_argument(
+        "--dither",
+        action="store_true",
         help="map pixels to the palette by Floyd-Steinberg error diffusion (lower PSNR, smoother gradients)",
     )
     compress.add_argument(
-        "--color-space", choices=list(COLOR_SPACES), default="rgb",
+        "--color-space",
+        choices=COLOR_SPACES,
+        default="rgb",
         help="colour space k-means clusters in: rgb (default) or lab (CIELAB, palette converted back to sRGB)",
     )
     compress.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -157,23 +149,32 @@ def _compress(args: argparse.Namespace) -> int:
     if args.output:
         output = Path(args.output)
     elif choosing:
-        output = Path(f"{source.stem}_{'psnr' if args.target_psnr is not None else 'max'}"
-                      f"{args.target_psnr if args.target_psnr is not None else args.max_bytes:g}.png")
+        output = Path(
+            f"{source.stem}_{'psnr' if args.target_psnr is not None else 'max'}"
+            f"{args.target_psnr if args.target_psnr is not None else args.max_bytes:g}.png"
+        )
     else:
         output = Path(f"{source.stem}_k{args.k}.png")
     if choosing and output.suffix.lower() != ".png":
         raise ValueError(f"{output}: --target-psnr and --max-bytes write a palette PNG; use a .png output")
-    if args.k is not None and args.k > 256:
+    if args.k is not None:
         if output.suffix.lower() == ".png":
-            raise ValueError(f"K={args.k}: a palette PNG holds at most 256 colours; use a .jpg/.webp/.tif output")
+            try:
+                check_palette_size(args.k, "a palette PNG holds", label="K")
+            except ValueError as exc:
+                raise ValueError(f"{exc}; use a .jpg, .webp or .tif output") from None
         if args.dither:
-            raise ValueError(f"K={args.k}: --dither maps to at most 256 colours")
+            check_palette_size(args.k, "--dither maps to", label="K")
     check_output_path(output, inputs=(source,))
 
     notes: list[str] = []
     options = dict(
-        init=args.init, seed=args.seed, max_iter=args.max_iter, tol=args.tol,
-        dither=args.dither, color_space=args.color_space,
+        init=args.init,
+        seed=args.seed,
+        max_iter=args.max_iter,
+        tol=args.tol,
+        dither=args.dither,
+        color_space=args.color_space,
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -226,7 +227,8 @@ def _format_text(r: dict) -> str:
     psnr = "inf (lossless)" if r["psnr"] is None else f"{r['psnr']:.2f} dB"
     return "\n".join(
         [
-            f"input    {r['input']}  {r['width']}x{r['height']}, {r['input_colors']:,} colours, {r['input_bytes']:,} bytes",
+            f"input    {r['input']}  {r['width']}x{r['height']}, "
+            f"{r['input_colors']:,} colours, {r['input_bytes']:,} bytes",
             f"k        {r['k']}  (init {r['init']}, seed {r['seed']}, {r['n_iter']} iterations, "
             f"{r['color_space']}{', dithered' if r['dither'] else ''}"
             f"{'' if r['converged'] else ', not converged'})",

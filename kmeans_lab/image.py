@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ._validation import check_palette_size
+
 __all__ = [
     "ImageError",
     "read_image",
@@ -108,22 +110,24 @@ def _to_rgb(im: Image.Image, path: Path) -> np.ndarray:
         rgba = im.convert("RGBA")
         alpha = np.asarray(rgba.getchannel("A"))
         if alpha.min() < 255:
-            warnings.warn(
-                f"{path.name}: transparent pixels composited on white", UserWarning, stacklevel=3
-            )
+            warnings.warn(f"{path.name}: transparent pixels composited on white", UserWarning, stacklevel=3)
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         im = Image.alpha_composite(white, rgba)
     return np.array(im.convert("RGB"), dtype=np.uint8)
 
 
 def palette_png_bit_depth(n_colors: int) -> int:
-    """Smallest PNG palette bit depth (1, 2, 4 or 8) that holds ``n_colors`` entries."""
-    if not 1 <= n_colors <= 256:
-        raise ValueError(f"a palette PNG holds 1 to 256 colours, not {n_colors}")
-    for bits in (1, 2, 4, 8):
-        if n_colors <= 1 << bits:
-            return bits
-    raise AssertionError("unreachable")
+    """Smallest PNG palette bit depth (1, 2, 4 or 8) that holds ``n_colors`` entries.
+
+    Examples
+    --------
+    >>> [palette_png_bit_depth(k) for k in (2, 3, 16, 17)]
+    [1, 2, 4, 8]
+    """
+    if n_colors < 1:
+        raise ValueError(f"a palette PNG needs at least 1 colour, not {n_colors}")
+    check_palette_size(n_colors)
+    return next(bits for bits in (1, 2, 4, 8) if n_colors <= 1 << bits)
 
 
 def check_output_path(path: str | os.PathLike, *, inputs: tuple[str | os.PathLike, ...] = ()) -> Path:

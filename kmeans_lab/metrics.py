@@ -10,10 +10,14 @@ instead. SSIM and CIEDE2000 come from scikit-image, imported only when called.
 from __future__ import annotations
 
 import io
-import os
-from pathlib import Path
 
 import numpy as np
+from PIL import Image
+
+from ._optional import require
+from ._validation import check
+from .color import rgb_to_lab
+from .image import palette_png_encoder
 
 __all__ = [
     "mse",
@@ -21,7 +25,6 @@ __all__ = [
     "psnr_from_mse",
     "ssim",
     "delta_e",
-    "file_bytes",
     "raw_bytes",
     "bits_per_pixel",
     "palette_png_bytes",
@@ -67,11 +70,6 @@ def psnr(original: np.ndarray, approximation: np.ndarray) -> float:
     return psnr_from_mse(mse(original, approximation))
 
 
-def file_bytes(path: str | os.PathLike) -> int:
-    """Size of a file on disk in bytes."""
-    return Path(path).stat().st_size
-
-
 def raw_bytes(image: np.ndarray) -> int:
     """Size of the uncompressed 24-bit image: H·W·3 bytes."""
     h, w = np.asarray(image).shape[:2]
@@ -101,8 +99,6 @@ def palette_png_bytes(palette: np.ndarray, labels: np.ndarray) -> int:
     palette : ndarray of shape (K, 3), uint8, 1 ≤ K ≤ 256
     labels : ndarray of shape (H, W), integer in ``[0, K)``
     """
-    from .image import palette_png_encoder
-
     im, options = palette_png_encoder(palette, labels)
     return _encoded_size(im, **options)
 
@@ -114,11 +110,7 @@ def png24_bytes(image: np.ndarray) -> int:
     ----------
     image : ndarray of shape (H, W, 3), uint8
     """
-    from PIL import Image
-
-    image = np.asarray(image)
-    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-        raise ValueError(f"expected an (H, W, 3) uint8 array, got shape {image.shape} dtype {image.dtype}")
+    image = check("image", image)
     return _encoded_size(Image.fromarray(image, "RGB"), optimize=True)
 
 
@@ -143,18 +135,6 @@ def compression_ratio(image: np.ndarray, n_bytes: int, *, reference: str = "png"
     raise ValueError(f"reference must be 'png' or 'raw', got {reference!r}")
 
 
-def _skimage(module: str):
-    import importlib
-
-    try:
-        return importlib.import_module(f"skimage.{module}")
-    except ImportError:
-        raise ImportError(
-            "SSIM, ΔE and CIELAB need scikit-image: pip install scikit-image "
-            "(or pip install 'kmeans-lab[report]')"
-        ) from None
-
-
 def ssim(original: np.ndarray, approximation: np.ndarray) -> float:
     """Structural similarity (scikit-image, colour channels averaged, data range 255).
 
@@ -168,7 +148,7 @@ def ssim(original: np.ndarray, approximation: np.ndarray) -> float:
         1 for identical images, lower for less similar ones.
     """
     a, b = _pair(original, approximation)
-    metrics = _skimage("metrics")
+    metrics = require("skimage.metrics", "SSIM")
     return float(metrics.structural_similarity(a, b, channel_axis=-1, data_range=255))
 
 
@@ -185,7 +165,5 @@ def delta_e(original: np.ndarray, approximation: np.ndarray) -> float:
         Mean ΔE₀₀; about 1 is the just-noticeable difference, 0 for identical images.
     """
     a, b = _pair(original, approximation)
-    color = _skimage("color")
-    lab_a = color.rgb2lab(a.astype(np.float64) / 255.0)
-    lab_b = color.rgb2lab(b.astype(np.float64) / 255.0)
-    return float(np.mean(color.deltaE_ciede2000(lab_a, lab_b)))
+    color = require("skimage.color", "CIEDE2000")
+    return float(np.mean(color.deltaE_ciede2000(rgb_to_lab(a), rgb_to_lab(b))))

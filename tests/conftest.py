@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kmeans_lab.paths import DATA_DIR
+from kmeans_lab.lab.paths import data_path
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def small_image() -> np.ndarray:
 @pytest.fixture
 def photo_path():
     """A real photograph from data/ (the smallest, to keep tests fast)."""
-    return DATA_DIR / "chelsea.png"
+    return data_path("chelsea.png")
 
 
 def naive_lloyd(points, weights, centers, n_iter):

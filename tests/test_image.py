@@ -9,6 +9,8 @@ from PIL import Image
 from kmeans_lab import ImageError, read_image, save_palette_png, save_rgb
 from kmeans_lab.image import palette_png_bit_depth
 
+from .bad_files import FILE_CASES, make_input
+
 
 def test_rgb_round_trip(tmp_path, small_image):
     path = tmp_path / "x.png"
@@ -109,3 +111,9 @@ def test_save_by_suffix(tmp_path, small_image, suffix):
     assert n == path.stat().st_size > 0
     if suffix != ".pdf":
         assert read_image(path).shape == small_image.shape
+
+
+@pytest.mark.parametrize(("kind", "message"), FILE_CASES)
+def test_api_read_errors(tmp_path, kind, message):
+    with pytest.raises(ImageError, match=message):
+        read_image(make_input(kind, tmp_path))

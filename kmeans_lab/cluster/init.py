@@ -21,10 +21,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["INITIALIZERS", "random_init", "in_pixels_init", "kmeans_plusplus_init", "squared_distances"]
+__all__ = ["INITIALIZERS", "random_init", "in_pixels_init", "kmeans_plusplus_init"]
 
 
-def squared_distances(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
+def _squared_distances(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """Squared Euclidean distances between rows, as ‖x‖² − 2x·c + ‖c‖².
 
     Parameters
@@ -77,7 +77,7 @@ def in_pixels_init(
     already drawn is drawn again. On distinct colours weighted by pixel count that is
     "pick random pixels, rejecting colours already picked".
 
-    Points are assumed distinct (``kmeans`` de-duplicates before calling). Returns an
+    Points are assumed distinct (:func:`kmeans_lab.cluster.kmeans` de-duplicates before calling). Returns an
     ndarray of shape (k, d), float64, in draw order.
     """
     w = _weights(points, sample_weight)
@@ -128,7 +128,7 @@ def kmeans_plusplus_init(
 
     first = _draw(w, rng.random(1))[0]
     centers[0] = x[first]
-    closest = squared_distances(x[first : first + 1], x)[0]
+    closest = _squared_distances(x[first : first + 1], x)[0]
     potential = float(closest @ w)
     x_norms = np.einsum("ij,ij->i", x, x)
     buffer = np.empty((n_local_trials, n), dtype=np.float64)
@@ -150,7 +150,7 @@ def _trial_distances(
 ) -> np.ndarray:
     """``min(closest, squared_distances(trials, x))`` row by row, in cache-sized column blocks.
 
-    The same operations in the same order as :func:`squared_distances` followed by
+    The same operations in the same order as :func:`_squared_distances` followed by
     ``np.minimum`` (so the same values, hence the same draws), but each block's
     temporaries stay in cache instead of streaming several (t, n) arrays through memory.
 
@@ -187,9 +187,9 @@ def _draw(mass: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     return np.minimum(idx, np.flatnonzero(mass)[-1])
 
 
-Initializer = Callable[[np.ndarray, int, np.random.Generator, "np.ndarray | None"], np.ndarray]
+Initializer = Callable[[np.ndarray, int, np.random.Generator, np.ndarray | None], np.ndarray]
 
-#: The initialisers by the names the API and the command line use.
+#: The initialisers by the names the API and the command line use (``_validation.INIT_NAMES``).
 INITIALIZERS: dict[str, Initializer] = {
     "random": random_init,
     "in_pixels": in_pixels_init,

@@ -17,14 +17,14 @@ through the very same block kernel as plain Lloyd, so the labels are identical.
 Cost. On a photograph's colours (d = 3) 65–93 % of the points are skipped per late
 iteration, but in NumPy a point's bound update costs about as much as its row of float32
 distances, so the bounds pay only in float64 and at large k — which is where
-``lloyd(algorithm="auto")`` uses them.
+``kmeans(algorithm="auto")`` uses them.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .kmeans import nearest_centers
+from .distance import nearest_centers
 
 __all__ = ["BoundedAssigner"]
 

@@ -7,9 +7,8 @@ import pytest
 from sklearn.cluster import KMeans
 
 from kmeans_lab import kmeans
-from kmeans_lab.kmeans import unique_points
 
-from .conftest import naive_lloyd
+from ..conftest import naive_lloyd
 
 
 def test_hand_computed_one_dimension():
@@ -43,7 +42,8 @@ def test_matches_naive_loop(small_image, n_iter):
 
 def test_weights_equal_repeated_points(small_image):
     pixels = small_image.reshape(-1, 3).astype(np.float64)
-    distinct, inverse, counts = unique_points(pixels, np.ones(len(pixels)))
+    distinct, inverse, counts = np.unique(pixels, axis=0, return_inverse=True, return_counts=True)
+    inverse = inverse.reshape(-1)
     assert len(distinct) < len(pixels)
     on_pixels = kmeans(pixels, 5, seed=3, tol=0)
     on_distinct = kmeans(distinct, 5, sample_weight=counts, seed=3, tol=0)
@@ -154,3 +154,8 @@ def test_bad_arguments(kwargs, message):
 def test_bad_points(points, message):
     with pytest.raises(ValueError, match=message):
         kmeans(points, 1)
+
+
+def test_unknown_algorithm_is_rejected():
+    with pytest.raises(ValueError, match="unknown algorithm 'elkan'"):
+        kmeans(np.eye(3), 2, algorithm="elkan")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmeans_lab import plots
+from kmeans_lab.lab import plots
 
 
 @pytest.fixture
@@ -53,7 +53,40 @@ def test_palette_swatches_one_row_per_palette():
 
 
 def test_save_figure_writes_png_under_figures(tmp_path, monkeypatch, image):
-    monkeypatch.setattr(plots, "FIGURES_DIR", tmp_path / "figures")
+    monkeypatch.setenv("KMEANS_LAB_ROOT", str(tmp_path))
     path = plots.save_figure(plots.image_grid(image, [image], ["K=2"]), "grid")
     assert path == tmp_path / "figures" / "grid.png"
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_rate_distortion_one_panel_per_image_and_a_shared_legend():
+    rows = pd.DataFrame(
+        {
+            "image": ["a", "a", "b", "b"],
+            "method": ["kmeans_lab", "jpeg"] * 2,
+            "bpp": [1, 2, 1, 2],
+            "psnr": [30, 32, 29, 31],
+        }
+    )
+    fig = plots.rate_distortion_figure(rows, ncols=3)
+    assert [ax.get_title() for ax in fig.axes] == ["a", "b"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["kmeans_lab", "jpeg"]
+
+
+def test_crops_figure_shows_the_box(image):
+    fig = plots.crops_figure([("x", image), ("y", image)], (2, 3, 4, 5), zoom_note="zoom")
+    assert [ax.get_title() for ax in fig.axes] == ["x", "y"]
+    assert fig.axes[0].get_images()[0].get_array().shape[:2] == (4, 5)
+
+
+def test_scaling_figure_two_log_panels():
+    table = pd.DataFrame(
+        {
+            "study": ["pixels", "pixels", "k", "k"],
+            "pixels": [1e6, 2e6, 1e6, 1e6],
+            "k": [16, 16, 2, 8],
+            "seconds": [0.1, 0.2, 0.1, 0.3],
+        }
+    )
+    fig = plots.scaling_figure(table)
+    assert [ax.get_xscale() for ax in fig.axes] == ["log", "log"]

@@ -1,9 +1,10 @@
-"""Figures for the report. Every function returns the matplotlib Figure; save it with
-:func:`save_figure`, which writes under ``figures/`` whatever the working directory.
+"""Every figure of the report and the benchmark. Each function returns the matplotlib Figure;
+save it with :func:`save_figure`, which writes under ``figures/`` whatever the working directory.
 
 Figures are built on :class:`matplotlib.figure.Figure` directly, never through pyplot's
-global state, so they work on any backend (Agg included) and need no closing. In a
-notebook (after ``%matplotlib inline``), a returned Figure displays as the cell's result.
+global state, so they work on any backend and switch none (Agg included) and need no
+closing. In a notebook (after ``%matplotlib inline``), a returned Figure displays as the
+cell's result.
 """
 
 from __future__ import annotations
@@ -12,21 +13,33 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-from .paths import FIGURES_DIR
+from .paths import figures_dir
 
-__all__ = ["save_figure", "image_grid", "mse_vs_k", "runtime_vs_k", "palette_swatches"]
+__all__ = [
+    "save_figure",
+    "image_grid",
+    "mse_vs_k",
+    "runtime_vs_k",
+    "palette_swatches",
+    "rate_distortion_figure",
+    "crops_figure",
+    "scaling_figure",
+]
 
 
-def _figure(width: float, height: float):
-    from matplotlib.figure import Figure
-
+def _figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def save_figure(fig: matplotlib.figure.Figure, name: str, *, dpi: int = 110) -> Path:  # noqa: F821
-    """Save ``fig`` as ``figures/<name>`` (PNG unless ``name`` has another suffix); return the path."""
-    path = FIGURES_DIR / name
+def save_figure(fig: Figure, name: str | Path, *, dpi: int = 110) -> Path:
+    """Save ``fig`` as ``figures/<name>`` (PNG unless ``name`` has another suffix); return the path.
+
+    An absolute ``name`` is used as it is (the benchmark's ``--out`` folder).
+    """
+    path = figures_dir() / name
     if not path.suffix:
         path = path.with_suffix(".png")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,7 +56,7 @@ def image_grid(
     original_title: str = "original",
     ncols: int | None = None,
     panel_width: float = 3.2,
-) -> matplotlib.figure.Figure:  # noqa: F821
+) -> Figure:
     """The original image and one panel per quantized version, side by side.
 
     Parameters
@@ -58,7 +71,7 @@ def image_grid(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    Figure
         ``1 + len(panels)`` image axes (unused grid cells are removed).
     """
     if len(panels) != len(titles):
@@ -78,14 +91,8 @@ def image_grid(
     return fig
 
 
-def _column(data, name):
-    return np.asarray(data[name] if isinstance(data, Mapping) or hasattr(data, "columns") else data, dtype=float)
-
-
 def _lines(ax, data, y: str, x: str, by: str | None, marker: str = "o") -> None:
     """Plot ``data[y]`` against ``data[x]``, one line per value of ``data[by]``."""
-    import pandas as pd
-
     frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
     groups = frame.groupby(by, sort=False) if by else [(None, frame)]
     for label, part in groups:
@@ -102,7 +109,7 @@ def mse_vs_k(
     psnr_axis: bool = True,
     logy: bool = True,
     title: str | None = None,
-) -> matplotlib.figure.Figure:  # noqa: F821
+) -> Figure:
     """MSE (on the [0, 1] scale) against K, one line per group, with PSNR on a second axis.
 
     Parameters
@@ -115,7 +122,7 @@ def mse_vs_k(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    Figure
         One axes; with ``psnr_axis`` it holds the PSNR axis as its child axes.
     """
     fig = _figure(6.4, 4.2)
@@ -151,7 +158,7 @@ def runtime_vs_k(
     by: str | None = None,
     logy: bool = True,
     title: str | None = None,
-) -> matplotlib.figure.Figure:  # noqa: F821
+) -> Figure:
     """Runtime in seconds against K, one line per group (e.g. algorithm and init).
 
     Parameters
@@ -161,7 +168,7 @@ def runtime_vs_k(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    Figure
         One axes.
     """
     fig = _figure(6.4, 4.2)
@@ -179,7 +186,7 @@ def runtime_vs_k(
     return fig
 
 
-def palette_swatches(palettes: Mapping[str, np.ndarray] | Sequence[np.ndarray]) -> matplotlib.figure.Figure:  # noqa: F821
+def palette_swatches(palettes: Mapping[str, np.ndarray] | Sequence[np.ndarray]) -> Figure:
     """One row of colour swatches per palette.
 
     Parameters
@@ -188,7 +195,7 @@ def palette_swatches(palettes: Mapping[str, np.ndarray] | Sequence[np.ndarray]) 
 
     Returns
     -------
-    matplotlib.figure.Figure
+    Figure
         One axes per palette, titled with its label.
     """
     items = list(palettes.items()) if isinstance(palettes, Mapping) else [(f"K={len(p)}", p) for p in palettes]
@@ -201,4 +208,105 @@ def palette_swatches(palettes: Mapping[str, np.ndarray] | Sequence[np.ndarray]) 
         ax.imshow(colours, aspect="auto", interpolation="nearest")
         ax.set_title(str(label), fontsize=9, loc="left")
         ax.set_axis_off()
+    return fig
+
+
+_STYLE = {
+    "kmeans_lab": {"color": "C3", "marker": "o", "lw": 2.2},
+    "pillow_mediancut": {"color": "C0", "marker": "s"},
+    "pillow_maxcoverage": {"color": "C1", "marker": "^"},
+    "pillow_fastoctree": {"color": "C2", "marker": "v"},
+    "imagequant": {"color": "C4", "marker": "D"},
+    "jpeg": {"color": "k", "marker": ".", "ls": "--"},
+}
+
+
+def rate_distortion_figure(rows: pd.DataFrame, *, ncols: int = 3) -> Figure:
+    """PSNR against bits per pixel, one panel per image, one line per method.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Columns ``image``, ``method``, ``bpp``, ``psnr``.
+
+    Returns
+    -------
+    Figure
+        One axes per image (unused grid cells removed), a shared legend below.
+    """
+    images = list(dict.fromkeys(rows["image"]))
+    nrows = -(-len(images) // ncols)
+    fig = _figure(4.2 * ncols, 3.4 * nrows + 0.4)
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, name in zip(axes, images):
+        part = rows[rows["image"] == name]
+        for method, group in part.groupby("method", sort=False):
+            group = group.sort_values("bpp")
+            ax.plot(group["bpp"], group["psnr"], label=method, ms=4, **_STYLE.get(method, {}))
+        ax.set_xscale("log", base=2)
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("bits per pixel")
+        ax.set_ylabel("PSNR (dB)")
+        ax.grid(True, alpha=0.3)
+    for ax in axes[len(images) :]:
+        fig.delaxes(ax)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=8, frameon=False)
+    return fig
+
+
+def crops_figure(
+    panels: Sequence[tuple[str, np.ndarray]], box: tuple[int, int, int, int], *, zoom_note: str = ""
+) -> Figure:
+    """The same crop of several images side by side, enlarged without smoothing.
+
+    Parameters
+    ----------
+    panels : sequence of (title, ndarray of shape (H, W, 3) uint8)
+    box : (top, left, height, width)
+        The crop, in pixels.
+    zoom_note : str, optional
+        A title over all panels.
+
+    Returns
+    -------
+    Figure
+        One axes per panel.
+    """
+    top, left, height, width = box
+    fig = _figure(3.2 * len(panels), 3.2 * height / width + 0.9)
+    axes = fig.subplots(1, len(panels), squeeze=False).ravel()
+    for ax, (title, image) in zip(axes, panels):
+        ax.imshow(image[top : top + height, left : left + width], interpolation="nearest")
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if zoom_note:
+        fig.suptitle(zoom_note, fontsize=10)
+    return fig
+
+
+def scaling_figure(table: pd.DataFrame) -> Figure:
+    """Two log-log panels: seconds against megapixels, seconds against K.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`kmeans_lab.lab.scaling.run_scaling`'s rows.
+
+    Returns
+    -------
+    Figure
+        Two axes.
+    """
+    fig = _figure(9, 3.6)
+    left, right = fig.subplots(1, 2)
+    px = table[table.study == "pixels"]
+    left.loglog(px.pixels / 1e6, px.seconds, "o-")
+    left.set(xlabel="megapixels", ylabel="seconds (median)", title=f"time vs image size (K={int(px.k.iloc[0])})")
+    ks = table[table.study == "k"]
+    right.loglog(ks.k, ks.seconds, "o-", base=2)
+    right.set(xlabel="K", ylabel="seconds (median)", title=f"time vs K ({ks.pixels.iloc[0] / 1e6:.2f} MP)")
+    for ax in (left, right):
+        ax.grid(True, which="both", alpha=0.3)
     return fig

@@ -73,7 +73,9 @@ def reference_kmeans(
     pixel_norms = np.sum(pixels**2, axis=1)[:, None]
     labels = np.zeros(len(pixels), dtype=np.intp)
     n_iter = 0
-    for n_iter in range(1, max_iter + 1):
+    moved = np.inf
+    while moved >= 0.001 and n_iter < max_iter:  # the report's rule: stop once no centroid moves 0.001
+        n_iter += 1
         distances = pixel_norms - 2.0 * pixels @ centroids.T + np.sum(centroids**2, axis=1)[None, :]
         labels = np.argmin(distances, axis=1)
         new_centroids = centroids.copy()
@@ -83,8 +85,6 @@ def reference_kmeans(
                 new_centroids[i] = members.mean(axis=0)
         moved = np.max(np.linalg.norm(new_centroids - centroids, axis=1))
         centroids = new_centroids
-        if moved < 0.001:
-            break
     return centroids * 255.0, labels, n_iter
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Timing", "time_call", "runs_table"]
+__all__ = ["Timing", "time_call"]
 
 
 @dataclass(frozen=True)
@@ -20,18 +20,22 @@ class Timing:
 
     @property
     def median(self) -> float:
+        """Median of the runs, seconds."""
         return statistics.median(self.seconds)
 
     @property
     def min(self) -> float:
+        """Fastest run, seconds."""
         return min(self.seconds)
 
     @property
     def max(self) -> float:
+        """Slowest run, seconds."""
         return max(self.seconds)
 
     @property
     def repeat(self) -> int:
+        """Number of timed runs."""
         return len(self.seconds)
 
 
@@ -54,17 +58,3 @@ def time_call(fn: Callable[..., Any], *args: Any, repeat: int = 3, warmup: int =
         result = fn(*args, **kwargs)
         runs.append(time.perf_counter() - start)
     return Timing(seconds=tuple(runs), result=result)
-
-
-def runs_table(records: Iterable[dict]) -> pandas.DataFrame:  # noqa: F821
-    """A pandas table with one row per record; a ``timing`` entry becomes median/min/max/repeat columns."""
-    import pandas as pd
-
-    rows = []
-    for record in records:
-        row = dict(record)
-        timing = row.pop("timing", None)
-        if timing is not None:
-            row.update(seconds=timing.median, min_s=timing.min, max_s=timing.max, repeat=timing.repeat)
-        rows.append(row)
-    return pd.DataFrame(rows)

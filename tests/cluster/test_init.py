@@ -6,11 +6,21 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from kmeans_lab.init import in_pixels_init, kmeans_plusplus_init, random_init
+from kmeans_lab._validation import INIT_NAMES
+from kmeans_lab.cluster.init import INITIALIZERS, in_pixels_init, kmeans_plusplus_init, random_init
+
+
+def test_every_initialiser_name_is_registered():
+    assert tuple(INITIALIZERS) == INIT_NAMES
+
 
 # Four distinct colours with very unequal pixel counts.
 COLORS = np.array([[0.0, 0.0, 0.0], [10.0, 0.0, 0.0], [0.0, 50.0, 0.0], [200.0, 200.0, 200.0]])
+
+
 COUNTS = np.array([1.0, 5.0, 30.0, 64.0])
+
+
 DRAWS = 4000
 
 
@@ -101,3 +111,30 @@ def test_weighted_draws_equal_draws_on_repeated_points(init):
     else:
         ia, ib = np.bincount(_index_of(a), minlength=4), np.bincount(_index_of(b), minlength=4)
         assert stats.chi2_contingency(np.array([ia, ib]) + 0).pvalue > 1e-3
+
+
+def test_kmeans_plusplus_second_centre_distribution():
+    """With one trial per step, the second centre is drawn with probability ∝ w·D²."""
+    points = np.array([[0.0, 0, 0], [1, 0, 0], [3, 0, 0], [6, 0, 0]])
+    weights = np.array([5.0, 1.0, 2.0, 1.0])
+    n = 3000
+    counts = np.zeros((4, 4))
+    for seed in range(n):
+        c = kmeans_plusplus_init(points, 2, np.random.default_rng(seed), weights, n_local_trials=1)
+        first, second = (int(np.flatnonzero((points == row).all(axis=1))[0]) for row in c)
+        counts[first, second] += 1
+    p_first = weights / weights.sum()
+    np.testing.assert_allclose(counts.sum(axis=1) / n, p_first, atol=0.03)
+    # Given the first centre at 0 (the most frequent), second ∝ w·x².
+    mass = weights * points[:, 0] ** 2
+    np.testing.assert_allclose(counts[0] / counts[0].sum(), mass / mass.sum(), atol=0.04)
+
+
+def test_kmeans_plusplus_draws_fixed_for_a_seed():
+    """Same seed, same draws; weighted distinct points draw like repeated points."""
+    rng = np.random.default_rng(0)
+    points = rng.integers(0, 50, size=(300, 3)).astype(np.float64)
+    weights = rng.integers(1, 4, size=300).astype(np.float64)
+    a = kmeans_plusplus_init(points, 8, np.random.default_rng(5), weights)
+    b = kmeans_plusplus_init(points, 8, np.random.default_rng(5), weights)
+    np.testing.assert_array_equal(a, b)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from kmeans_lab import distinct_colors, kmeans, quantize
-from kmeans_lab.quantize import palette_from_centroids
-
-quantize_module = sys.modules["kmeans_lab.quantize"]  # the package name `quantize` is the function
+from kmeans_lab import delta_e, kmeans, quantize, read_image
+from kmeans_lab.lab.paths import data_path
+from kmeans_lab.quantization import expand, palette_from_centroids
 
 
 def _assert_same_as_every_pixel(image, k, init, seed):
@@ -31,8 +28,11 @@ def test_distinct_colours_equal_every_pixel(small_image, init, seed):
 
 @settings(max_examples=40, deadline=None)
 @given(
-    image=arrays(np.uint8, st.tuples(st.integers(1, 12), st.integers(1, 12), st.just(3)),
-                 elements=st.sampled_from([0, 1, 2, 100, 101, 255])),
+    image=arrays(
+        np.uint8,
+        st.tuples(st.integers(1, 12), st.integers(1, 12), st.just(3)),
+        elements=st.sampled_from([0, 1, 2, 100, 101, 255]),
+    ),
     k=st.integers(1, 5),
     init=st.sampled_from(["random", "in_pixels", "kmeans++"]),
     seed=st.integers(0, 2**32 - 1),
@@ -59,18 +59,6 @@ def test_float32_and_float64_agree(small_image):
     a = quantize(small_image, 8, dtype=np.float32)
     b = quantize(small_image, 8, dtype=np.float64)
     np.testing.assert_allclose(a.centroids, b.centroids, atol=1e-3)
-
-
-@pytest.mark.parametrize("use_histogram", [False, True])
-def test_distinct_colors_matches_numpy_unique(small_image, monkeypatch, use_histogram):
-    monkeypatch.setattr(quantize_module, "_HISTOGRAM_MIN_PIXELS", 0 if use_histogram else 10**12)
-    colors, counts, inverse = distinct_colors(small_image)
-    flat = small_image.reshape(-1, 3)
-    ref_colors, ref_inverse, ref_counts = np.unique(flat, axis=0, return_inverse=True, return_counts=True)
-    np.testing.assert_array_equal(colors, ref_colors)
-    np.testing.assert_array_equal(counts, ref_counts)
-    np.testing.assert_array_equal(inverse, ref_inverse.reshape(-1))
-    np.testing.assert_array_equal(colors[inverse], flat)
 
 
 @pytest.mark.parametrize("k", [1, 2, 16, 64])
@@ -126,3 +114,62 @@ def test_bad_images(image, message):
 def test_bad_k(small_image, k, message):
     with pytest.raises(ValueError, match=f"k must be an integer >= 1, {message}"):
         quantize(small_image, k)
+
+
+def test_kmeans_and_quantize_algorithms_agree_with_duplicates():
+    rng = np.random.default_rng(3)
+    palette = rng.integers(0, 256, size=(12, 3), dtype=np.uint8)
+    image = palette[rng.integers(0, 12, size=(40, 50))]  # heavy duplication
+    for dtype in (np.float64, np.float32):
+        a = quantize(image, 5, algorithm="lloyd", dtype=dtype, seed=1)
+        b = quantize(image, 5, algorithm="hamerly", dtype=dtype, seed=1)
+        np.testing.assert_array_equal(a.labels, b.labels)
+        np.testing.assert_allclose(a.centroids, b.centroids, rtol=0, atol=1e-9)
+    pts = image.reshape(-1, 3).astype(np.float64)
+    a = kmeans(pts, 6, algorithm="lloyd", seed=2, tol=0)
+    b = kmeans(pts, 6, algorithm="hamerly", seed=2, tol=0)
+    np.testing.assert_array_equal(a.labels, b.labels)
+    np.testing.assert_allclose(a.centroids, b.centroids, rtol=0, atol=1e-9)
+
+
+def test_expand_equals_fancy_indexing():
+    rng = np.random.default_rng(2)
+    palette = rng.integers(0, 256, size=(7, 3), dtype=np.uint8)
+    labels = rng.integers(0, 7, size=(9, 4)).astype(np.uint8)
+    np.testing.assert_array_equal(expand(palette, labels), palette[labels])
+
+
+@pytest.fixture(scope="module")
+def medium() -> np.ndarray:
+    return read_image(data_path("rocket.jpg"))[::4, ::4].copy()
+
+
+def test_lab_clustering(medium):
+    q = quantize(medium, 8, color_space="lab")
+    assert q.k == 8 and q.palette.dtype == np.uint8
+    assert len({tuple(c) for c in q.palette.tolist()}) == 8
+    assert q.options["color_space"] == "lab"
+    # Lab clustering targets perceptual difference: its ΔE is no worse than RGB's by much.
+    assert delta_e(medium, q.image) < 1.2 * delta_e(medium, quantize(medium, 8).image)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"color_space": "hsv"}, "color_space"),
+        ({"dither": "yes"}, "dither"),
+        ({"dither": True, "k": 300}, "256"),
+        ({"algorithm": "fast"}, "unknown algorithm 'fast'"),
+    ],
+)
+def test_bad_options(medium, kwargs, match):
+    kwargs = {"k": 4, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        quantize(medium, kwargs.pop("k"), **kwargs)
+
+
+def test_api_k_errors():
+    with pytest.raises(ValueError, match="k must be an integer >= 1, got 0"):
+        quantize(np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8), 0)
+    with pytest.raises(ValueError, match="unknown init 'magic'"):
+        quantize(np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8), 3, init="magic")

@@ -2,7 +2,7 @@
 
 Every row measures a file as it would be written (palette PNG with the smallest bit depth,
 Pillow ``optimize=True``; JPEG at a quality) against the original, with the metrics of
-:mod:`kmeans_lab.metrics`. The competing quantizers are those of :mod:`kmeans_lab.bench`.
+:mod:`kmeans_lab.metrics`. The competing quantizers are those of :mod:`kmeans_lab.lab.contenders`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,12 @@ import io
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import pandas as pd
+from PIL import Image
 
-from .bench import CONTENDERS, available_contenders
-from .metrics import (
+from ..dither import floyd_steinberg
+from ..histogram import distinct_colors
+from ..metrics import (
     bits_per_pixel,
     compression_ratio,
     delta_e,
@@ -23,7 +26,8 @@ from .metrics import (
     psnr_from_mse,
     ssim,
 )
-from .quantize import Quantized, distinct_colors, dither_to_palette, expand, quantize
+from ..quantization import Quantized, expand, quantize
+from .contenders import CONTENDERS, available_contenders
 
 __all__ = [
     "KS",
@@ -47,7 +51,7 @@ __all__ = [
 KS = (2, 4, 8, 16, 32, 64, 128, 256)
 #: JPEG qualities of the rate-distortion curves.
 JPEG_QUALITIES = (10, 20, 30, 40, 50, 60, 70, 80, 90, 95)
-#: Palette quantizers compared with kmeans_lab, by their names in :data:`kmeans_lab.bench.CONTENDERS`.
+#: Palette quantizers compared with kmeans_lab, by their names in :data:`kmeans_lab.lab.contenders.CONTENDERS`.
 COMPETITORS = ("pillow_mediancut", "pillow_maxcoverage", "pillow_fastoctree", "imagequant")
 
 
@@ -140,8 +144,6 @@ def competitor_rows(
 
 def jpeg_encode(image: np.ndarray, quality: int) -> tuple[np.ndarray, int]:
     """Encode as JPEG with Pillow (4:2:0 subsampling, ``optimize=True``); return (decoded, bytes)."""
-    from PIL import Image
-
     buffer = io.BytesIO()
     Image.fromarray(image, "RGB").save(buffer, format="JPEG", quality=int(quality), optimize=True)
     n_bytes = buffer.tell()
@@ -183,7 +185,7 @@ def dither_rows(image: np.ndarray, quantized: Quantized) -> list[dict]:
     """The same palette without and with Floyd–Steinberg dithering: ``dither`` and :func:`measure`'s columns."""
     rows = []
     for dither in (False, True):
-        labels = dither_to_palette(image, quantized.palette) if dither else quantized.labels
+        labels = floyd_steinberg(image, quantized.palette) if dither else quantized.labels
         n_bytes = palette_png_bytes(quantized.palette, labels)
         rows.append({"k": quantized.k, "dither": dither, **measure(image, expand(quantized.palette, labels), n_bytes)})
     return rows
@@ -201,7 +203,7 @@ def color_space_rows(image: np.ndarray, ks: Iterable[int], **quantize_options) -
     return rows
 
 
-def target_table(rows: "pandas.DataFrame") -> "pandas.DataFrame":  # noqa: F821
+def target_table(rows: pd.DataFrame) -> pd.DataFrame:
     """MSE per (image, K) and method, with kmeans_lab's margin over the best competitor.
 
     Parameters
@@ -225,7 +227,7 @@ def target_table(rows: "pandas.DataFrame") -> "pandas.DataFrame":  # noqa: F821
     return table
 
 
-def round_sig(frame: "pandas.DataFrame", digits: int = 4) -> "pandas.DataFrame":  # noqa: F821
+def round_sig(frame: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
     """Round every float column to ``digits`` significant digits, for printing stable numbers."""
     out = frame.copy()
     for column in out.columns:
@@ -234,9 +236,7 @@ def round_sig(frame: "pandas.DataFrame", digits: int = 4) -> "pandas.DataFrame":
             finite = np.isfinite(values) & (values != 0)
             scale = np.zeros_like(values)
             scale[finite] = digits - 1 - np.floor(np.log10(np.abs(values[finite])))
-            out[column] = [
-                float(np.round(v, int(s))) if f else v for v, s, f in zip(values, scale, finite)
-            ]
+            out[column] = [float(np.round(v, int(s))) if f else v for v, s, f in zip(values, scale, finite)]
     return out
 
 

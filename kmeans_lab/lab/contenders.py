@@ -1,0 +1,109 @@
+"""The quantizers the benchmark and the comparisons set against kmeans_lab.
+
+Each contender maps ``(image, k, seed, max_iter, tol)`` — an ``(H, W, 3) uint8`` image and
+the k-means settings, which the non-k-means contenders ignore — to the quantized
+``(H, W, 3) uint8`` image it produces. Optional packages (scikit-learn, libimagequant) are
+imported when the contender runs; :func:`available_contenders` says which can run here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import warnings
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from PIL import Image
+
+from ..histogram import distinct_colors
+from ..quantization import quantize
+from .reference import reference_quantize
+
+__all__ = ["CONTENDERS", "Contender", "available_contenders"]
+
+Contender = Callable[[np.ndarray, int, int, int, float], np.ndarray]
+
+
+def _kmeans_lab(image: np.ndarray, k: int, seed: int, max_iter: int, tol: float) -> np.ndarray:
+    return quantize(image, k, seed=seed, max_iter=max_iter, tol=tol).image
+
+
+def _reference(image: np.ndarray, k: int, seed: int, max_iter: int, tol: float) -> np.ndarray:
+    # The first report's own stopping rule and iteration cap, its "in pixels" init.
+    return reference_quantize(image, k, init_centroids="in_pixels", seed=seed)
+
+
+def _sklearn_kmeans(k: int, seed: int, max_iter: int, tol: float):
+    from sklearn.cluster import KMeans
+
+    return KMeans(k, init="k-means++", n_init=1, max_iter=max_iter, tol=tol, algorithm="lloyd", random_state=seed)
+
+
+def _palette_of(centers: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(centers * 255.0), 0, 255).astype(np.uint8)
+
+
+def _sklearn_pixels(image: np.ndarray, k: int, seed: int, max_iter: int, tol: float) -> np.ndarray:
+    x = image.reshape(-1, 3).astype(np.float32) / 255.0
+    model = _sklearn_kmeans(k, seed, max_iter, tol)
+    labels = model.fit(x).predict(x)
+    return _palette_of(model.cluster_centers_)[labels].reshape(image.shape)
+
+
+def _sklearn_weighted(image: np.ndarray, k: int, seed: int, max_iter: int, tol: float) -> np.ndarray:
+    colors, counts, inverse = distinct_colors(image)
+    x = colors.astype(np.float32) / 255.0
+    model = _sklearn_kmeans(k, seed, max_iter, tol)
+    labels = model.fit(x, sample_weight=counts.astype(np.float32)).predict(x)
+    return _palette_of(model.cluster_centers_)[labels][inverse].reshape(image.shape)
+
+
+def _pillow(method_name: str) -> Contender:
+    def run(image: np.ndarray, k: int, seed: int, max_iter: int, tol: float) -> np.ndarray:
+        method = getattr(Image.Quantize, method_name)
+        out = Image.fromarray(image, "RGB").quantize(colors=k, method=method, dither=Image.Dither.NONE)
+        return np.asarray(out.convert("RGB"))
+
+    return run
+
+
+def _imagequant(image: np.ndarray, k: int, seed: int, max_iter: int, tol: float) -> np.ndarray:
+    import imagequant
+
+    with warnings.catch_warnings():
+        # imagequant 1.1 calls Pillow's deprecated Image.getdata; not ours to fix.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        rgba = Image.fromarray(image, "RGB").convert("RGBA")
+        out = imagequant.quantize_pil_image(rgba, dithering_level=0.0, max_colors=k)
+    return np.asarray(out.convert("RGB"))
+
+
+#: Contenders by the names the command line takes, in table order.
+CONTENDERS: dict[str, Contender] = {
+    "kmeans_lab": _kmeans_lab,
+    "reference": _reference,
+    "sklearn": _sklearn_pixels,
+    "sklearn_weighted": _sklearn_weighted,
+    "pillow_mediancut": _pillow("MEDIANCUT"),
+    "pillow_maxcoverage": _pillow("MAXCOVERAGE"),
+    "pillow_fastoctree": _pillow("FASTOCTREE"),
+    "imagequant": _imagequant,
+}
+
+# The package each optional contender imports.
+_NEEDS = {"sklearn": "sklearn", "sklearn_weighted": "sklearn", "imagequant": "imagequant"}
+
+
+def available_contenders(names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Split ``names`` into (runnable, notes on the skipped); unknown names raise ``ValueError``."""
+    unknown = [n for n in names if n not in CONTENDERS]
+    if unknown:
+        raise ValueError(f"unknown contender(s) {unknown}; choose from {list(CONTENDERS)}")
+    runnable, notes = [], []
+    for name in names:
+        module = _NEEDS.get(name)
+        if module is not None and importlib.util.find_spec(module) is None:
+            notes.append(f"{name} skipped: the {module!r} package is not installed")
+            continue
+        runnable.append(name)
+    return runnable, notes

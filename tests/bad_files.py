@@ -1,0 +1,71 @@
+"""Bad input files for the error-handling tests of the command line and of read_image."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def jpeg_bytes(image: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="JPEG", quality=90)
+    return buf.getvalue()
+
+
+def bomb_png() -> bytes:
+    """A valid PNG header announcing 40000×40000 pixels (far above Pillow's limit)."""
+    data = bytearray(png_bytes(np.zeros((1, 1, 3), np.uint8)))
+    ihdr = data[12:29]  # chunk type + 13 bytes of data
+    ihdr[4:12] = struct.pack(">II", 40000, 40000)
+    data[12:29] = ihdr
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(ihdr)) & 0xFFFFFFFF)
+    return bytes(data)
+
+
+def noise(h=64, w=64) -> np.ndarray:
+    return np.random.default_rng(0).integers(0, 256, (h, w, 3), dtype=np.uint8)
+
+
+def make_input(kind: str, tmp: Path) -> Path:
+    path = tmp / "input.png"
+    if kind == "missing":
+        return tmp / "nope.png"
+    if kind == "directory":
+        (tmp / "folder.png").mkdir()
+        return tmp / "folder.png"
+    if kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "text":
+        path.write_text("this is not an image\n")
+    elif kind == "truncated_png":
+        path.write_bytes(png_bytes(noise())[:2000])
+    elif kind == "truncated_jpeg":
+        path = tmp / "input.jpg"
+        path.write_bytes(jpeg_bytes(noise(256, 256))[:3000])
+    elif kind == "bomb":
+        path.write_bytes(bomb_png())
+    else:
+        path.write_bytes(png_bytes(noise()))
+    return path
+
+
+FILE_CASES = [
+    ("missing", r"nope\.png: no such file"),
+    ("directory", r"folder\.png: is a directory"),
+    ("empty", r"input\.png: empty file \(0 bytes\)"),
+    ("text", r"input\.png: not an image file"),
+    ("truncated_png", r"input\.png: truncated or corrupt image file"),
+    ("truncated_jpeg", r"input\.jpg: truncated or corrupt image file"),
+    ("bomb", r"input\.png: image too large"),
+]

@@ -1,0 +1,40 @@
+"""The benchmark runs and writes its tables (smoke tests on a tiny image; no timing is asserted)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from kmeans_lab.lab import bench
+
+
+def _tiny_photo(tmp_path):
+    from kmeans_lab import read_image
+    from kmeans_lab.lab.paths import data_path
+
+    path = tmp_path / "tiny.png"
+    Image.fromarray(read_image(data_path("chelsea.png"))[::6, ::6]).save(path)
+    return path
+
+
+def test_quick_benchmark_writes_csv(tmp_path, capsys):
+    tiny = _tiny_photo(tmp_path)
+    assert bench.main(["--quick", "--images", str(tiny), "--out", str(tmp_path), "--no-progress"]) == 0
+    table = pd.read_csv(tmp_path / "benchmark.csv")
+    expected = {"image", "pixels", "distinct_colors", "k", "contender", "seconds", "mse", "psnr", "ratio"}
+    assert expected <= set(table.columns)
+    assert set(table.k) == {4, 16}
+    assert {"kmeans_lab", "reference", "sklearn", "sklearn_weighted", "pillow_mediancut"} <= set(table.contender)
+    assert (table.seconds > 0).all() and (table.mse > 0).all()
+    ours = table[table.contender == "kmeans_lab"]
+    assert np.allclose(ours.ratio, 1.0)
+    assert "kmeans_lab" in capsys.readouterr().out
+
+
+def test_quick_scaling_writes_csv_and_figure(tmp_path):
+    tiny = _tiny_photo(tmp_path)
+    assert bench.main(["--scaling", "--quick", "--images", str(tiny), "--out", str(tmp_path), "--no-progress"]) == 0
+    table = pd.read_csv(tmp_path / "scaling.csv")
+    assert set(table.study) == {"pixels", "k"}
+    assert (tmp_path / "scaling.png").stat().st_size > 0

@@ -1,0 +1,82 @@
+"""Metrics as DESIGN.md defines them: MSE on [0, 1], PSNR, bytes on disk, SSIM, CIEDE2000."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from kmeans_lab import (
+    compression_ratio,
+    delta_e,
+    mse,
+    palette_png_bytes,
+    png24_bytes,
+    psnr,
+    quantize,
+    raw_bytes,
+    read_image,
+    ssim,
+)
+from kmeans_lab.image import palette_png_bit_depth
+from kmeans_lab.lab.paths import data_path
+from kmeans_lab.metrics import bits_per_pixel, psnr_from_mse
+
+
+@pytest.fixture(scope="module")
+def medium() -> np.ndarray:
+    return read_image(data_path("rocket.jpg"))[::4, ::4].copy()
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 16, 17, 200])
+def test_bytes_reported_equal_file_written_and_bit_depth_matches_k(medium, tmp_path, k):
+    q = quantize(medium, k)
+    path = tmp_path / "out.png"
+    written = q.save(path)
+    assert palette_png_bytes(q.palette, q.labels) == written == path.stat().st_size
+    with Image.open(path) as im:
+        assert im.mode == "P"
+    header = path.read_bytes()[:33]
+    assert header[12:16] == b"IHDR" and header[25] == 3  # colour type 3: indexed
+    assert header[24] == palette_png_bit_depth(k)  # the IHDR bit-depth byte
+
+
+def test_png24_and_ratios(medium, tmp_path):
+    path = tmp_path / "rgb.png"
+    Image.fromarray(medium, "RGB").save(path, optimize=True)
+    assert png24_bytes(medium) == path.stat().st_size
+    assert compression_ratio(medium, 1000) == pytest.approx(path.stat().st_size / 1000)
+    assert compression_ratio(medium, 1000, reference="raw") == pytest.approx(raw_bytes(medium) / 1000)
+    with pytest.raises(ValueError, match="reference"):
+        compression_ratio(medium, 1000, reference="jpeg")
+
+
+def test_ssim_and_delta_e(medium):
+    assert ssim(medium, medium) == pytest.approx(1.0)
+    assert delta_e(medium, medium) == 0.0
+    q = quantize(medium, 8).image
+    assert 0 < ssim(medium, q) < 1
+    assert delta_e(medium, q) > 0.5
+
+
+def test_mse_definition_on_unit_scale():
+    a = np.zeros((2, 2, 3), np.uint8)
+    b = a.copy()
+    b[0, 0, 0] = 255  # one channel of one pixel off by the full range
+    assert mse(a, b) == pytest.approx(1 / 12)
+    assert psnr(a, b) == pytest.approx(10 * np.log10(12))
+    assert mse(a, a) == 0 and psnr(a, a) == float("inf")
+    assert psnr_from_mse(0.01) == pytest.approx(20.0)
+
+
+def test_mse_rejects_mismatched_images():
+    with pytest.raises(ValueError, match="differ in shape"):
+        mse(np.zeros((2, 2, 3), np.uint8), np.zeros((2, 3, 3), np.uint8))
+    with pytest.raises(ValueError, match="uint8"):
+        mse(np.zeros((2, 2, 3)), np.zeros((2, 2, 3)))
+
+
+def test_sizes():
+    img = np.zeros((10, 20, 3), np.uint8)
+    assert raw_bytes(img) == 600
+    assert bits_per_pixel(100, img) == pytest.approx(4.0)
