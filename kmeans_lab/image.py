@@ -65,6 +65,12 @@ _STRIP_PIXELS = 1 << 20
 _PILLOW_LIMIT_LOCK = threading.Lock()
 # Formats whose extra frames are not an animation (camera previews, Photoshop layers): no note.
 _FRAMES_NOT_ANIMATION = {"MPO", "PSD"}
+_MULTI_FRAME_KINDS = {
+    "GIF": "animated GIF",
+    "PNG": "animated PNG",
+    "WEBP": "animated WebP",
+    "TIFF": "multi-page TIFF",
+}
 _ORIENTATION = 0x0112  # EXIF tag
 
 
@@ -189,8 +195,10 @@ def _pillow_limit(max_pixels: int | None) -> Iterator[None]:
 def _note_frames(im: Image.Image, path: Path) -> None:
     frames = getattr(im, "n_frames", 1)
     if frames > 1 and im.format not in _FRAMES_NOT_ANIMATION:
+        kind = _MULTI_FRAME_KINDS.get(im.format, f"{im.format} file")
         warnings.warn(
-            f"{path.name}: {im.format} file with {frames} frames; only the first frame is used",
+            f"{path.name}: {kind} with {frames} frames; only the first frame is used "
+            "(animations are not supported yet)",
             UserWarning,
             stacklevel=3,
         )
