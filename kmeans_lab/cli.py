@@ -339,8 +339,8 @@ def _palette_stats(image: np.ndarray, palette: np.ndarray, labels: np.ndarray) -
 def _format_text(r: dict, choosing: bool = False) -> str:
     psnr = "inf (lossless)" if r["psnr"] is None else f"{r['psnr']:.2f} dB"
     seconds = (
-        f"seconds  {r['seconds']:.3f}  (choosing K: every quantization of the search, excluding decoding and "
-        f"saving; the final K alone {r['seconds_final']:.3f})"
+        f"seconds  {r['seconds']:.3f}  (the whole search for K: quantizing and measuring each K tried, "
+        f"excluding decoding and saving; the final K alone {r['seconds_final']:.3f})"
         if choosing
         else f"seconds  {r['seconds']:.3f}  (quantization, excluding decoding and saving)"
     )

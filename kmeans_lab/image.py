@@ -325,13 +325,8 @@ def check_output_path(
         exists = target.exists()
         if exists and not target.is_file():
             raise ImageError(f"{path}: exists and is not a regular file")
-        for source in inputs:
-            source = Path(source)
-            same = path.resolve() == source.resolve()
-            if not same and exists and source.exists():
-                same = os.path.samefile(target, source)
-            if same:
-                raise ImageError(f"{path}: output is the input file; refusing to overwrite it")
+        if any(_same_file(path, target, Path(source)) for source in inputs):
+            raise ImageError(f"{path}: output is the input file; refusing to overwrite it")
         if not _may(parent, os.W_OK | os.X_OK):
             raise ImageError(f"{path}: cannot write in output folder {parent}: permission denied")
         if exists and not _may(target, os.W_OK):
@@ -359,6 +354,16 @@ def check_quantized_output(path: str | os.PathLike, k: int) -> None:
             check_palette_size(k, "a palette PNG holds", label="K")
         except ValueError as exc:
             raise ValueError(f"{exc}; use a .jpg, .webp or .tif output") from None
+
+
+def _same_file(path: Path, target: Path, source: Path) -> bool:
+    """Whether writing ``path`` (landing in ``target``) would overwrite ``source``; an unreadable source is not."""
+    try:
+        return path.resolve() == source.resolve() or (
+            target.exists() and source.exists() and os.path.samefile(target, source)
+        )
+    except OSError:
+        return False  # reading the input will name its problem
 
 
 def _may(path: Path, mode: int) -> bool:
