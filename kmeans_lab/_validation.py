@@ -250,6 +250,7 @@ RULES: dict[str, _Rule] = {
     "points": Points(),
     "sample_weight": Weights(),
     "image": ImageArray(),
+    "max_pixels": Integer(1, optional=True),  # None: no limit (read_image only; the CLI takes a number)
 }
 
 

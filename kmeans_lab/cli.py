@@ -2,26 +2,41 @@
 
 The second report's spelling works too: ``kmeans-lab --image IN --num_clusters K``.
 Errors are one line on stderr naming the problem, exit status 2, and nothing written.
+SIGINT (Ctrl-C), SIGTERM and SIGHUP stop a run with one line on stderr and exit status
+128 + the signal number (130, 143, 129); the temporary file of an unfinished save is removed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
+import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+
+import numpy as np
 
 from . import __version__
 from ._validation import COLOR_SPACES, INIT_NAMES, check_palette_size, option_type
 from .choose import choose_k
 from .histogram import distinct_colors
-from .image import ImageError, check_output_path, read_image
-from .metrics import mse, psnr_from_mse
+from .image import DEFAULT_MAX_PIXELS, ImageError, ImageTooLargeError, check_output_path, read_image
+from .metrics import psnr_from_mse
 from .quantization import quantize
 
 PROG = "kmeans-lab"
+# Output formats read back to measure what lossy encoding did. Every other file (palette PNG, TIFF,
+# BMP) is exactly palette[labels], measured from the palette and labels; a PDF cannot be read back.
+_LOSSY_SUFFIXES = (".jpg", ".jpeg", ".webp")
+# Pixels per chunk when comparing the original with the quantized image.
+_CHUNK_PIXELS = 1 << 18
+# Signals that stop a run cleanly (one line, the temporary file removed, exit 128 + number).
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -114,6 +129,15 @@ def build_parser() -> argparse.ArgumentParser:
         default="rgb",
         help="colour space k-means clusters in: rgb (default) or lab (CIELAB, palette converted back to sRGB)",
     )
+    compress.add_argument(
+        "--max-pixels",
+        type=option_type("max_pixels"),
+        default=DEFAULT_MAX_PIXELS,
+        metavar="N",
+        help=f"refuse an INPUT of more than N pixels before decoding it (default {DEFAULT_MAX_PIXELS:,}, "
+        "Pillow's decompression-bomb limit); raise it for a trusted large image, which needs about "
+        "20 bytes of memory per pixel",
+    )
     compress.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return parser
 
@@ -125,18 +149,60 @@ def _normalise_argv(argv: list[str]) -> list[str]:
     return argv
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 success, 2 bad input)."""
-    parser = build_parser()
-    args = parser.parse_args(_normalise_argv(list(sys.argv[1:] if argv is None else argv)))
+class _Interrupted(KeyboardInterrupt):
+    """A stop signal, raised like Ctrl-C's KeyboardInterrupt so that every cleanup runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    for sig in _STOP_SIGNALS:  # one stop is enough: let the cleanup finish undisturbed
+        signal.signal(sig, signal.SIG_IGN)
+    raise _Interrupted(signum)
+
+
+@contextmanager
+def _stop_signals_raise() -> Iterator[None]:
+    """While in the block, SIGINT/SIGTERM/SIGHUP raise :class:`_Interrupted`; the handlers before are restored after.
+
+    A signal that was ignored (``nohup``, a background job) stays ignored. Only the main
+    thread may install handlers; elsewhere nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in _STOP_SIGNALS}
     try:
-        return _compress(args)
-    except (ImageError, ValueError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+        for sig, handler in previous.items():
+            if handler is not signal.SIG_IGN:
+                signal.signal(sig, _raise_interrupted)
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
 
 
-def _compress(args: argparse.Namespace) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status (0 success, 2 bad input, 128 + N stopped by signal N)."""
+    parser = build_parser()
+    progress: dict[str, Path] = {}
+    with _stop_signals_raise():
+        try:
+            args = parser.parse_args(_normalise_argv(list(sys.argv[1:] if argv is None else argv)))
+            return _compress(args, progress)
+        except (ImageError, ValueError) as exc:
+            print(f"{PROG}: error: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt as exc:
+            signum = getattr(exc, "signum", signal.SIGINT)
+            done = f"{progress['output']} was written" if "output" in progress else "nothing written"
+            print(f"{PROG}: interrupted by {signal.Signals(signum).name}; {done}", file=sys.stderr)
+            return 128 + signum
+
+
+def _compress(args: argparse.Namespace, progress: dict[str, Path]) -> int:
     if args.input and args.image and args.input != args.image:
         raise ValueError("give the input once: INPUT or --image, not both")
     source = args.input or args.image
@@ -157,15 +223,10 @@ def _compress(args: argparse.Namespace) -> int:
         output = Path(f"{source.stem}_k{args.k}.png")
     if choosing and output.suffix.lower() != ".png":
         raise ValueError(f"{output}: --target-psnr and --max-bytes write a palette PNG; use a .png output")
-    if args.k is not None:
-        if output.suffix.lower() == ".png":
-            try:
-                check_palette_size(args.k, "a palette PNG holds", label="K")
-            except ValueError as exc:
-                raise ValueError(f"{exc}; use a .jpg, .webp or .tif output") from None
-        if args.dither:
-            check_palette_size(args.k, "--dither maps to", label="K")
-    check_output_path(output, inputs=(source,))
+    # Everything about the output (format, folder, permissions, K <= 256 for .png) before any work.
+    check_output_path(output, inputs=(source,), k=args.k)
+    if args.k is not None and args.dither:
+        check_palette_size(args.k, "--dither maps to", label="K")
 
     notes: list[str] = []
     options = dict(
@@ -178,20 +239,37 @@ def _compress(args: argparse.Namespace) -> int:
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        image = read_image(source)
+        try:
+            image = read_image(source, max_pixels=args.max_pixels)
+        except ImageTooLargeError as exc:
+            raise ImageTooLargeError(
+                exc.path, exc.pixels, exc.limit, advice="raise the limit with --max-pixels N"
+            ) from None
+        start = time.perf_counter()
         if choosing:
             k, result = choose_k(image, target_psnr=args.target_psnr, max_bytes=args.max_bytes, **options)
         else:
             k, result = args.k, quantize(image, args.k, **options)
+        seconds = time.perf_counter() - start if choosing else result.seconds
     notes.extend(str(w.message) for w in caught)
     output_bytes = result.save(output)
-    if output.suffix.lower() == ".pdf":
+    progress["output"] = output
+    # What is on disk: a palette PNG, TIFF or BMP is exactly palette[labels]; measure that in chunks.
+    error, colors = _palette_stats(image, result.palette, result.labels)
+    suffix = output.suffix.lower()
+    if suffix == ".pdf":
         # Pillow cannot read a PDF back; it embeds the pixels as JPEG (quality 95).
         notes.append("PDF output embeds the image as JPEG; MSE is of the quantized image before embedding")
-        written = result.image
-    else:
-        written = read_image(output)  # MSE of what is on disk (JPEG output is lossy)
-    error = mse(image, written)
+    elif suffix in _LOSSY_SUFFIXES:
+        written = read_image(output, max_pixels=None)  # the size of the input, already accepted
+        error = _mse(image, lambda rows: written[rows])
+        palette_colors, colors = colors, len(distinct_colors(written)[0])
+        del written
+        if colors != palette_colors:
+            notes.append(
+                f"{suffix[1:].upper()} is lossy: the file holds {colors:,} colours, not the {palette_colors} "
+                "of the palette (a .png output keeps exactly these)"
+            )
     report = {
         "input": str(source),
         "output": str(output),
@@ -202,7 +280,7 @@ def _compress(args: argparse.Namespace) -> int:
         "max_bytes": args.max_bytes,
         "dither": args.dither,
         "color_space": args.color_space,
-        "colors": len(distinct_colors(written)[0]),
+        "colors": colors,
         "input_colors": result.n_distinct,
         "init": args.init,
         "seed": args.seed,
@@ -210,7 +288,8 @@ def _compress(args: argparse.Namespace) -> int:
         "converged": result.converged,
         "mse": error,
         "psnr": None if error == 0 else psnr_from_mse(error),
-        "seconds": result.seconds,
+        "seconds": seconds,
+        "seconds_final": result.seconds,
         "input_bytes": source.stat().st_size,
         "output_bytes": output_bytes,
     }
@@ -219,12 +298,52 @@ def _compress(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report))
     else:
-        print(_format_text(report))
+        print(_format_text(report, choosing))
     return 0
 
 
-def _format_text(r: dict) -> str:
+def _mse(image: np.ndarray, approximation_rows: Callable[[slice], np.ndarray]) -> float:
+    """:func:`kmeans_lab.metrics.mse` of ``image`` against an image given a chunk of rows at a time.
+
+    The integer sum of squares is exact, so the result is the same float as ``mse`` on the
+    whole arrays, without their int64 copies (24 bytes per pixel each).
+    """
+    height, width, _ = image.shape
+    rows = max(1, _CHUNK_PIXELS // width)
+    total = 0
+    for top in range(0, height, rows):
+        part = slice(top, min(height, top + rows))
+        diff = (image[part].astype(np.int64) - approximation_rows(part)).reshape(-1)
+        total += int(diff @ diff)
+    return float(total) / (image.size * 255.0**2)
+
+
+def _palette_stats(image: np.ndarray, palette: np.ndarray, labels: np.ndarray) -> tuple[float, int]:
+    """MSE of ``palette[labels]`` against ``image``, and how many distinct colours it holds.
+
+    Never expands the full (H, W, 3) quantized image: the MSE goes chunk by chunk, the
+    colours are the palette entries some pixel uses.
+    """
+    colors = np.asarray(palette).astype(np.int64)
+    counts = np.zeros(len(palette), dtype=np.int64)
+
+    def rows_of(part: slice) -> np.ndarray:
+        counts[:] += np.bincount(labels[part].reshape(-1), minlength=len(palette))
+        return colors[labels[part]]
+
+    error = _mse(image, rows_of)
+    used = np.asarray(palette)[counts > 0]
+    return error, len(np.unique(used, axis=0))
+
+
+def _format_text(r: dict, choosing: bool = False) -> str:
     psnr = "inf (lossless)" if r["psnr"] is None else f"{r['psnr']:.2f} dB"
+    seconds = (
+        f"seconds  {r['seconds']:.3f}  (the whole search for K: quantizing and measuring each K tried, "
+        f"excluding decoding and saving; the final K alone {r['seconds_final']:.3f})"
+        if choosing
+        else f"seconds  {r['seconds']:.3f}  (quantization, excluding decoding and saving)"
+    )
     return "\n".join(
         [
             f"input    {r['input']}  {r['width']}x{r['height']}, "
@@ -234,7 +353,7 @@ def _format_text(r: dict) -> str:
             f"{'' if r['converged'] else ', not converged'})",
             f"mse      {r['mse']:.6g}  (mean over pixels and channels, [0, 1] scale)",
             f"psnr     {psnr}",
-            f"seconds  {r['seconds']:.3f}  (quantization, excluding decoding and saving)",
+            seconds,
             f"output   {r['output']}  {r['colors']} colours, {r['output_bytes']:,} bytes",
         ]
     )

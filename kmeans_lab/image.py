@@ -1,25 +1,37 @@
 """Reading and writing image files.
 
 Reading gives an ``(H, W, 3) uint8`` sRGB array whatever the file holds (EXIF orientation
-applied; grayscale, palette, CMYK, 16-bit and alpha images converted). Writing is atomic:
-the image goes to a temporary file in the destination folder that is renamed over the
-target only once it is complete, so a failed save never leaves a partial file.
+applied; grayscale, palette, CMYK, 16-bit and alpha images converted), decoding at most
+``max_pixels`` pixels. Writing is atomic: the image goes to a hidden temporary file
+``.NAME.xxxxxxxx.tmp`` in the destination folder that is renamed over the target only once it
+is complete, so a failed or interrupted save never leaves a partial file (only SIGKILL or a
+crash can leave the temporary file behind). The file gets the mode a plain ``open(path, "w")``
+would give: a new file ``0o666 & ~umask``, an existing file keeps its mode (and, where the
+process may, its owner); an output that is a symbolic link is written through: the link stays
+and the file it points to is replaced.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import re
+import secrets
+import stat
+import threading
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
-from ._validation import check_palette_size
+from ._validation import check, check_palette_size
 
 __all__ = [
     "ImageError",
+    "ImageTooLargeError",
+    "DEFAULT_MAX_PIXELS",
     "read_image",
     "save_rgb",
     "save_palette_png",
@@ -27,6 +39,7 @@ __all__ = [
     "palette_png_bit_depth",
     "palette_png_encoder",
     "check_output_path",
+    "check_quantized_output",
     "OUTPUT_FORMATS",
 ]
 
@@ -42,18 +55,63 @@ OUTPUT_FORMATS: dict[str, str] = {
     ".webp": "WEBP",
 }
 
+#: Default ``max_pixels`` of :func:`read_image`: Pillow's default decompression-bomb limit
+#: (``PIL.Image.MAX_IMAGE_PIXELS`` as Pillow ships it, 1 GiB / 4 bytes / 3), about 89.5 megapixels.
+DEFAULT_MAX_PIXELS = 1024 * 1024 * 1024 // 4 // 3
+
+# Pixels converted per strip: the Pillow image and the array are the only full-size copies.
+_STRIP_PIXELS = 1 << 20
+# Pillow keeps its limit in one module global; read_image raises it (and restores it) under this lock.
+_PILLOW_LIMIT_LOCK = threading.Lock()
+# Formats whose extra frames are not an animation (camera previews, Photoshop layers): no note.
+_FRAMES_NOT_ANIMATION = {"MPO", "PSD"}
+_MULTI_FRAME_KINDS = {
+    "GIF": "animated GIF",
+    "PNG": "animated PNG",
+    "WEBP": "animated WebP",
+    "TIFF": "multi-page TIFF",
+}
+_ORIENTATION = 0x0112  # EXIF tag
+
 
 class ImageError(ValueError):
     """An image file cannot be read or written; the message names the file and the problem."""
 
 
-def read_image(path: str | os.PathLike) -> np.ndarray:
+class ImageTooLargeError(ImageError):
+    """The image has more pixels than ``max_pixels`` allows (a possible decompression bomb).
+
+    Attributes
+    ----------
+    path : pathlib.Path
+    pixels : int or None
+        Pixels the file announces (None when Pillow refused it without saying).
+    limit : int
+        The ``max_pixels`` in force.
+    """
+
+    def __init__(self, path: Path, pixels: int | None, limit: int, advice: str = "") -> None:
+        self.path, self.pixels, self.limit = path, pixels, limit
+        size = "" if pixels is None else f"{pixels:,} pixels, "
+        advice = advice or "pass read_image(..., max_pixels=N) a larger N, or None for no limit"
+        super().__init__(
+            f"{path}: image too large ({size}more than the limit of {limit:,}: a possible decompression bomb); "
+            f"if the file is trusted, {advice}"
+        )
+
+
+def read_image(path: str | os.PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Read an image file as an sRGB array.
 
     Parameters
     ----------
     path : str or path-like
-        Any file Pillow can decode.
+        Any file Pillow can decode. Of an animation or a multi-page file (GIF, APNG, WebP,
+        TIFF) only the first frame is read, and a ``UserWarning`` says so.
+    max_pixels : int or None, default DEFAULT_MAX_PIXELS (89,478,485, Pillow's default limit)
+        Refuse files announcing more pixels than this before decoding them (decompression
+        bombs); ``None`` for no limit. A limit above ``PIL.Image.MAX_IMAGE_PIXELS`` raises
+        Pillow's global limit for the duration of the decode, under a lock, and restores it.
 
     Returns
     -------
@@ -65,55 +123,148 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     Raises
     ------
     ImageError
-        The file is missing, a directory, empty, not an image, truncated or corrupt, or
-        larger than Pillow's decompression-bomb limit (``PIL.Image.MAX_IMAGE_PIXELS``).
+        The file is missing, a directory, empty, unreadable (permission denied), not an
+        image, truncated or corrupt; :class:`ImageTooLargeError` when it has more than
+        ``max_pixels`` pixels.
+
+    Notes
+    -----
+    Memory: the decoded Pillow image (4 bytes per pixel for RGB) and the returned array
+    (3 bytes per pixel) are the only full-size buffers; the conversion runs in strips of
+    rows, EXIF rotations write straight into the rotated array, and the Pillow image is
+    freed before returning. Peak about 7 bytes per pixel, 3 after.
     """
+    max_pixels = check("max_pixels", max_pixels)
     path = Path(path)
-    if not path.exists():
-        raise ImageError(f"{path}: no such file")
-    if path.is_dir():
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ImageError(f"{path}: no such file") from None
+    except PermissionError:
+        raise ImageError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise ImageError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(info.st_mode):
         raise ImageError(f"{path}: is a directory, not an image file")
-    if path.stat().st_size == 0:
+    if info.st_size == 0:
         raise ImageError(f"{path}: empty file (0 bytes)")
     try:
-        with warnings.catch_warnings():
-            # Pillow only warns between the limit and twice the limit; refuse both.
+        with _pillow_limit(max_pixels), warnings.catch_warnings():
+            # Pillow only warns between its limit and twice the limit; refuse both.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
+            im = Image.open(path)
+            try:
+                width, height = im.size
+                if max_pixels is not None and width * height > max_pixels:
+                    raise ImageTooLargeError(path, width * height, max_pixels)
+                _note_frames(im, path)
                 im.load()  # decode everything now, so truncation is caught here
-                im = ImageOps.exif_transpose(im)
                 return _to_rgb(im, path)
+            finally:
+                im.close()  # frees the decoded image before the caller goes on
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageError(
-            f"{path}: image too large ({exc}); raise PIL.Image.MAX_IMAGE_PIXELS if it is trusted"
-        ) from None
+        announced = re.search(r"\((\d+) pixels\)", str(exc))
+        limit = Image.MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
+        raise ImageTooLargeError(path, announced and int(announced[1]), limit) from None
     except UnidentifiedImageError:
         raise ImageError(f"{path}: not an image file that Pillow can read") from None
+    except PermissionError:
+        raise ImageError(f"{path}: permission denied") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         if isinstance(exc, ImageError):
             raise
         raise ImageError(f"{path}: truncated or corrupt image file ({exc})") from None
 
 
+@contextmanager
+def _pillow_limit(max_pixels: int | None) -> Iterator[None]:
+    """Let Pillow decode up to ``max_pixels`` pixels (its own checks read one module global)."""
+    current = Image.MAX_IMAGE_PIXELS
+    if current is None or (max_pixels is not None and max_pixels <= current):
+        yield  # read_image's own check is the stricter one
+        return
+    with _PILLOW_LIMIT_LOCK:
+        saved = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = max_pixels
+        try:
+            yield
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+
+
+def _note_frames(im: Image.Image, path: Path) -> None:
+    frames = getattr(im, "n_frames", 1)
+    if frames > 1 and im.format not in _FRAMES_NOT_ANIMATION:
+        kind = _MULTI_FRAME_KINDS.get(im.format, f"{im.format} file")
+        warnings.warn(
+            f"{path.name}: {kind} with {frames} frames; only the first frame is used "
+            "(animations are not supported yet)",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _oriented(height: int, width: int, orientation: object) -> tuple[np.ndarray, np.ndarray]:
+    """The output array as the EXIF orientation makes it, and a view of it in file (stored) order.
+
+    Writing the stored pixels into the view fills the output already rotated/flipped, as
+    ``ImageOps.exif_transpose`` would, without a second full-size copy.
+    """
+    if orientation in (5, 6, 7, 8):
+        out = np.empty((width, height, 3), dtype=np.uint8)
+        swapped = out.transpose(1, 0, 2)
+        stored = {5: swapped, 6: swapped[::-1, :], 7: swapped[::-1, ::-1], 8: swapped[:, ::-1]}[orientation]
+    else:
+        out = np.empty((height, width, 3), dtype=np.uint8)
+        stored = {2: out[:, ::-1], 3: out[::-1, ::-1], 4: out[::-1]}.get(orientation, out)
+    return out, stored
+
+
 def _to_rgb(im: Image.Image, path: Path) -> np.ndarray:
-    """Convert any Pillow mode to an (H, W, 3) uint8 array."""
+    """Convert any Pillow mode to an (H, W, 3) uint8 array, strip by strip, EXIF orientation applied."""
+    width, height = im.size
+    out, stored = _oriented(height, width, im.getexif().get(_ORIENTATION, 1))
+    convert, finish = _strip_converter(im, path)
+    rows = max(1, _STRIP_PIXELS // max(width, 1))
+    for top in range(0, height, rows):
+        bottom = min(height, top + rows)
+        stored[top:bottom] = convert(im.crop((0, top, width, bottom)))
+    finish()
+    return out
+
+
+def _strip_converter(im: Image.Image, path: Path) -> tuple[Callable[[Image.Image], np.ndarray], Callable[[], None]]:
+    """A function turning a strip of ``im`` into (h, W, 3) or (h, W, 1) uint8, and one to call at the end."""
     if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         # Pillow's own conversion of 16-bit/float data to 8 bits clips instead of scaling.
-        samples = np.asarray(im, dtype=np.float64)
-        top = 65535.0 if im.mode.startswith("I;16") or samples.max(initial=0) > 255 else 255.0
-        gray = np.clip(np.rint(samples * (255.0 / top)), 0, 255).astype(np.uint8)
-        return np.repeat(gray[:, :, None], 3, axis=2)
+        top = 65535.0 if im.mode.startswith("I;16") or im.getextrema()[1] > 255 else 255.0
+
+        def gray(strip: Image.Image) -> np.ndarray:
+            samples = np.asarray(strip, dtype=np.float64)
+            return np.clip(np.rint(samples * (255.0 / top)), 0, 255).astype(np.uint8)[:, :, None]
+
+        return gray, lambda: None
+
     has_alpha = im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
         im.mode in ("P", "L", "RGB") and "transparency" in im.info
     )
-    if has_alpha:
-        rgba = im.convert("RGBA")
-        alpha = np.asarray(rgba.getchannel("A"))
-        if alpha.min() < 255:
-            warnings.warn(f"{path.name}: transparent pixels composited on white", UserWarning, stacklevel=3)
+    if not has_alpha:
+        return (lambda strip: np.asarray(strip.convert("RGB"))), lambda: None
+
+    transparent = False
+
+    def composite(strip: Image.Image) -> np.ndarray:
+        nonlocal transparent
+        rgba = strip.convert("RGBA")
+        transparent = transparent or rgba.getchannel("A").getextrema()[0] < 255
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        im = Image.alpha_composite(white, rgba)
-    return np.array(im.convert("RGB"), dtype=np.uint8)
+        return np.asarray(Image.alpha_composite(white, rgba).convert("RGB"))
+
+    def finish() -> None:
+        if transparent:
+            warnings.warn(f"{path.name}: transparent pixels composited on white", UserWarning, stacklevel=4)
+
+    return composite, finish
 
 
 def palette_png_bit_depth(n_colors: int) -> int:
@@ -130,55 +281,155 @@ def palette_png_bit_depth(n_colors: int) -> int:
     return next(bits for bits in (1, 2, 4, 8) if n_colors <= 1 << bits)
 
 
-def check_output_path(path: str | os.PathLike, *, inputs: tuple[str | os.PathLike, ...] = ()) -> Path:
+def check_output_path(
+    path: str | os.PathLike, *, inputs: tuple[str | os.PathLike, ...] = (), k: int | None = None
+) -> Path:
     """Validate an output path before any work is done.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write; a symbolic link is followed (the file it points to is written).
+    inputs : tuple of path-like
+        Files that must not be overwritten.
+    k : int, optional
+        Colours of the quantized image to be saved: a ``.png`` holds at most 256
+        (:func:`check_quantized_output`).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
 
     Raises
     ------
     ImageError
-        The suffix names no supported format, the folder does not exist, the path is a
-        directory, or it is one of ``inputs`` (an input file is never overwritten).
+        The suffix names no supported format, the folder does not exist or cannot be
+        written to (permission denied, read-only file system), the path is a directory or not
+        a regular file, an existing file is read-only, a symbolic link loops, or the path is
+        one of ``inputs`` (an input file is never overwritten).
+    ValueError
+        ``k`` is above 256 for a ``.png``.
     """
     path = Path(path)
     if path.suffix.lower() not in OUTPUT_FORMATS:
         known = ", ".join(sorted(OUTPUT_FORMATS))
         raise ImageError(f"{path}: unsupported output format {path.suffix!r} (use one of {known})")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise ImageError(f"{path}: output folder {parent} does not exist")
-    if path.is_dir():
-        raise ImageError(f"{path}: is a directory")
-    for source in inputs:
-        source = Path(source)
-        same = path.resolve() == source.resolve()
-        if not same and path.exists() and source.exists():
-            same = os.path.samefile(path, source)
-        if same:
+    try:
+        target = _write_target(path)
+        parent = target.parent
+        if not parent.is_dir():
+            raise ImageError(f"{path}: output folder {parent} does not exist")
+        if target.is_dir():
+            raise ImageError(f"{path}: is a directory")
+        exists = target.exists()
+        if exists and not target.is_file():
+            raise ImageError(f"{path}: exists and is not a regular file")
+        if any(_same_file(path, target, Path(source)) for source in inputs):
             raise ImageError(f"{path}: output is the input file; refusing to overwrite it")
+        if not _may(parent, os.W_OK | os.X_OK):
+            raise ImageError(f"{path}: cannot write in output folder {parent}: permission denied")
+        if exists and not _may(target, os.W_OK):
+            raise ImageError(f"{path}: permission denied (the existing file is read-only)")
+    except PermissionError as exc:
+        raise ImageError(f"{path}: permission denied ({exc.filename})") from None
+    if k is not None:
+        check_quantized_output(path, k)
     return path
 
 
-def _atomic_save(im: Image.Image, path: Path, **options) -> int:
-    """Save through a temporary file in the same folder, then rename; return bytes written."""
-    fmt = OUTPUT_FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        check_output_path(path)  # raises with the list of formats
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise ImageError(f"{path}: output folder {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+def check_quantized_output(path: str | os.PathLike, k: int) -> None:
+    """Refuse a ``.png`` output for more than 256 colours, the limit of a palette PNG.
+
+    The command line calls this before quantizing and :func:`save_quantized` before saving,
+    so both refuse alike: ``K=300: a palette PNG holds at most 256 colours; use a .jpg, .webp
+    or .tif output``.
+
+    Raises
+    ------
+    ValueError
+    """
+    if Path(path).suffix.lower() == ".png":
+        try:
+            check_palette_size(k, "a palette PNG holds", label="K")
+        except ValueError as exc:
+            raise ValueError(f"{exc}; use a .jpg, .webp or .tif output") from None
+
+
+def _same_file(path: Path, target: Path, source: Path) -> bool:
+    """Whether writing ``path`` (landing in ``target``) would overwrite ``source``; an unreadable source is not."""
     try:
+        return path.resolve() == source.resolve() or (
+            target.exists() and source.exists() and os.path.samefile(target, source)
+        )
+    except OSError:
+        return False  # reading the input will name its problem
+
+
+def _may(path: Path, mode: int) -> bool:
+    """``os.access`` with the effective ids where the platform allows (root may write anywhere writable)."""
+    if os.access in os.supports_effective_ids:
+        return os.access(path, mode, effective_ids=True)
+    return os.access(path, mode)
+
+
+def _write_target(path: Path) -> Path:
+    """The file a write to ``path`` lands in: ``path``, or the end of its chain of symbolic links."""
+    if not path.is_symlink():
+        return path
+    target = Path(os.path.realpath(path))
+    if target.is_symlink():  # realpath stops inside a loop
+        raise ImageError(f"{path}: symbolic link loop")
+    return target
+
+
+def _atomic_save(im: Image.Image, path: Path, **options) -> int:
+    """Save through a temporary file beside the target, then rename; return bytes written.
+
+    The temporary file ``.NAME.xxxxxxxx.tmp`` is created with ``0o666`` (the umask and a
+    default ACL apply, as for any new file) or, when the target exists, with ``0o600`` and
+    given the target's mode (and owner, where permitted) once written. It is removed on any
+    exception, ``KeyboardInterrupt`` included.
+    """
+    check_output_path(path)
+    fmt = OUTPUT_FORMATS[path.suffix.lower()]
+    target = _write_target(path)
+    try:
+        previous = target.stat()
+    except FileNotFoundError:
+        previous = None
+    tmp = None
+    try:
+        while True:
+            tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if previous is None else 0o600)
+                break
+            except FileExistsError:  # someone else's temporary file: try another name
+                tmp = None
         with os.fdopen(fd, "wb") as handle:
             im.save(handle, format=fmt, **options)
             handle.flush()
+            if previous is not None:
+                _copy_owner_and_mode(handle.fileno(), previous)
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise ImageError(f"{path}: could not write ({exc})") from None
         raise
-    return path.stat().st_size
+    return target.stat().st_size
+
+
+def _copy_owner_and_mode(fd: int, previous: os.stat_result) -> None:
+    if (previous.st_uid, previous.st_gid) != (os.geteuid(), os.getegid()):
+        try:
+            os.fchown(fd, previous.st_uid, previous.st_gid)
+        except PermissionError:
+            pass  # only root may give a file away; the new file is ours, as with cp
+    os.fchmod(fd, stat.S_IMODE(previous.st_mode))
 
 
 def _format_options(fmt: str) -> dict:
@@ -252,12 +503,32 @@ def palette_png_encoder(palette: np.ndarray, labels: np.ndarray) -> tuple[Image.
 
 
 def save_quantized(path: str | os.PathLike, palette: np.ndarray, labels: np.ndarray) -> int:
-    """Save a quantized image in the format named by the suffix.
+    """Save a quantized image in the format named by the suffix; return bytes written.
 
-    ``.png`` gives a palette PNG when K ≤ 256 (a 24-bit PNG otherwise); every other format
-    is written as RGB. Returns the bytes written.
+    ``.png`` gives a palette PNG (:func:`save_palette_png`) and needs K ≤ 256; every other
+    format is written as RGB.
+
+    Parameters
+    ----------
+    path : path-like
+    palette : ndarray of shape (K, 3), uint8
+    labels : ndarray of shape (H, W), integer in ``[0, K)``
+
+    Raises
+    ------
+    ValueError
+        A ``.png`` for K > 256, as the command line says (:func:`check_quantized_output`).
+    ImageError
+        The path cannot be written (:func:`check_output_path`).
     """
     path = Path(path)
-    if path.suffix.lower() == ".png" and len(palette) <= 256:
+    palette = np.asarray(palette, dtype=np.uint8)
+    check_quantized_output(path, len(palette))
+    if path.suffix.lower() == ".png":
         return save_palette_png(path, palette, labels)
-    return save_rgb(path, np.asarray(palette, dtype=np.uint8)[labels])
+    fmt = OUTPUT_FORMATS.get(path.suffix.lower(), "")
+    if len(palette) <= 256:
+        # Pillow expands the indices itself: one 4-byte-per-pixel RGB image, no NumPy copy.
+        im, _ = palette_png_encoder(palette, labels)
+        return _atomic_save(im.convert("RGB"), path, **_format_options(fmt))
+    return save_rgb(path, palette[labels])

@@ -69,3 +69,21 @@ FILE_CASES = [
     ("truncated_jpeg", r"input\.jpg: truncated or corrupt image file"),
     ("bomb", r"input\.png: image too large"),
 ]
+
+
+#: Multi-frame files read_image takes the first frame of, with a note: (suffix, Pillow save options).
+MULTI_FRAME_FORMATS = [
+    (".gif", {"duration": 100, "loop": 0}),
+    (".png", {"duration": 100}),  # APNG
+    (".webp", {"lossless": True, "duration": 100}),
+    (".tif", {}),
+]
+#: The flat colours of the frames, first frame first.
+FRAME_COLORS = [(255, 0, 0), (0, 0, 255), (0, 255, 0)]
+
+
+def multi_frame_file(path: Path, **options) -> Path:
+    """Three flat 8x6 frames (red, blue, green), saved with ``save_all`` (an animation or pages)."""
+    frames = [Image.new("RGB", (8, 6), color) for color in FRAME_COLORS]
+    frames[0].save(path, save_all=True, append_images=frames[1:], **options)
+    return path

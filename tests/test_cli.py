@@ -3,26 +3,36 @@
 from __future__ import annotations
 
 import json
+import os
+import pwd
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+import kmeans_lab.cli as cli
 from kmeans_lab import choose_k, distinct_colors, mse, psnr, read_image, save_rgb
 from kmeans_lab.cli import build_parser, main
 from kmeans_lab.lab.paths import data_path
 
-from .bad_files import FILE_CASES, make_input
+from .bad_files import FILE_CASES, make_input, multi_frame_file, noise
 
 
-def test_compress_json_matches_written_file(tmp_path, capsys, photo_path):
-    out = tmp_path / "cat-8.png"
+@pytest.mark.parametrize("suffix", [".png", ".tif", ".bmp"])
+def test_compress_json_matches_written_file(tmp_path, capsys, photo_path, suffix):
+    """MSE and colours come from the palette and labels for lossless outputs: they must be those of the file."""
+    out = tmp_path / f"cat-8{suffix}"
     assert main(["compress", str(photo_path), "-k", "8", "-o", str(out), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    for field in ("k", "mse", "psnr", "seconds", "input_bytes", "output_bytes", "colors"):
+    for field in ("k", "mse", "psnr", "seconds", "seconds_final", "input_bytes", "output_bytes", "colors"):
         assert field in report
     written = read_image(out)
     original = read_image(photo_path)
@@ -32,7 +42,18 @@ def test_compress_json_matches_written_file(tmp_path, capsys, photo_path):
     assert report["input_bytes"] == photo_path.stat().st_size
     assert report["mse"] == pytest.approx(mse(original, written), rel=1e-12)
     assert report["psnr"] == pytest.approx(10 * np.log10(1 / report["mse"]))
-    assert report["seconds"] > 0
+    assert report["seconds"] == report["seconds_final"] > 0
+
+
+def test_lossy_output_notes_the_colours_it_added(tmp_path, capsys, photo_path):
+    out = tmp_path / "cat.jpg"
+    assert main(["compress", str(photo_path), "-k", "8", "-o", str(out), "--json"]) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    written = read_image(out)
+    assert report["colors"] == len(distinct_colors(written)[0]) > 8
+    assert report["mse"] == pytest.approx(mse(read_image(photo_path), written), rel=1e-12)
+    assert f"kmeans-lab: note: JPG is lossy: the file holds {report['colors']:,} colours, not the 8" in captured.err
 
 
 def test_text_output_and_report_spelling(tmp_path, capsys, photo_path, monkeypatch):
@@ -89,10 +110,13 @@ def test_cli_target_psnr_end_to_end(small, tmp_path, capsys):
     Image.fromarray(small).save(source)
     output = tmp_path / "out.png"
     assert main(["compress", str(source), "--target-psnr", "30", "-o", str(output), "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
     written = read_image(output)
     assert report["output_bytes"] == output.stat().st_size
     assert report["k"] == choose_k(small, target_psnr=30)[0]
+    # The search quantizes several K: `seconds` covers all of them, `seconds_final` the K chosen.
+    assert report["seconds"] >= report["seconds_final"] > 0
     assert report["colors"] == len(distinct_colors(written)[0]) == report["k"]
     assert report["psnr"] == pytest.approx(psnr(small, written)) and report["psnr"] >= 30
     assert report["mse"] == pytest.approx(mse(small, written))
@@ -170,12 +194,29 @@ CLI_CASES = [(kind, ["-k", "4"], "out.png", message) for kind, message in FILE_C
     ("good", ["-k", "4", "--tol", "nan"], "out.png", r"argument --tol: must be a finite number >= 0, got 'nan'"),
     ("good", ["-k", "4", "--seed", "-1"], "out.png", r"argument --seed: must be an integer >= 0, got '-1'"),
     ("good", ["--target-psnr", "inf"], "out.png", r"argument --target-psnr: must be a finite number, got 'inf'"),
+    ("good", ["-k", "4", "--max-pixels", "0"], "out.png", r"argument --max-pixels: must be an integer >= 1, got '0'"),
+    (
+        "good",
+        ["-k", "4", "--max-pixels", "4095"],
+        "out.png",
+        r"input\.png: image too large \(4,096 pixels, more than the limit of 4,095.*raise the limit with --max-pixels",
+    ),
+    (
+        "bomb",
+        ["-k", "4"],
+        "out.png",
+        r"input\.png: image too large \(1,600,000,000 pixels, more than the limit of 89,478,485.*--max-pixels N$",
+    ),
+    ("good", ["-k", "300", "--dither"], "out.png", r"K=300: a palette PNG holds at most 256 colours; use a \.jpg"),
+    ("good", ["-k", "4"], "no-such-link.png", r"output folder .*missing-folder does not exist"),
 ]
 
 
 @pytest.mark.parametrize(("kind", "args", "output", "message"), CLI_CASES, ids=lambda v: str(v)[:30])
 def test_cli_bad_input(tmp_path, capsys, kind, args, output, message):
     source = make_input(kind, tmp_path)
+    if output == "no-such-link.png":  # a symbolic link into a folder that does not exist
+        (tmp_path / output).symlink_to(tmp_path / "missing-folder" / "out.png")
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
     out = source if output == "INPUT" else tmp_path / output
     assert _exit_status(["compress", str(source), *args, "-o", str(out)]) == 2
@@ -201,3 +242,177 @@ def test_cli_argparse_errors_exit_2(tmp_path):
     with pytest.raises(SystemExit) as info:
         main(["compress", str(source), "-k", "zero", "-o", str(tmp_path / "o.png")])
     assert info.value.code == 2
+
+
+def test_max_pixels_at_the_image_size_passes(tmp_path, capsys):
+    source = make_input("good", tmp_path)  # 64x64
+    assert main(["compress", str(source), "-k", "4", "--max-pixels", "4096", "-o", str(tmp_path / "o.png")]) == 0
+
+
+def test_animated_gif_is_noted_and_its_first_frame_used(tmp_path, capsys):
+    source = multi_frame_file(tmp_path / "anim.gif", duration=100, loop=0)
+    out = tmp_path / "o.png"
+    assert main(["compress", str(source), "-k", "2", "-o", str(out), "--json"]) == 0
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert any(
+        re.fullmatch(r"kmeans-lab: note: anim\.gif: animated GIF with 3 frames; only the first frame is used.*", line)
+        for line in lines
+    ), captured.err
+    assert json.loads(captured.out)["input_colors"] == 1
+    assert (read_image(out) == [255, 0, 0]).all()
+
+
+# --- running as an unprivileged user: permissions that root would bypass ------------------------
+
+UNPRIVILEGED = 65534  # nobody
+
+
+@pytest.fixture
+def shared_dir():
+    """A folder under /tmp every user can reach (pytest's own tmp_path is private to its user)."""
+    path = Path(tempfile.mkdtemp(prefix="kmeans-lab-test-"))
+    path.chmod(0o755)
+    yield path
+    for folder, _, _ in os.walk(path):
+        os.chmod(folder, 0o755)
+    shutil.rmtree(path)
+
+
+def _run_unprivileged(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """`python -m kmeans_lab ARGV` as user 65534 when we are root (as ourselves otherwise)."""
+    command = [sys.executable, "-m", "kmeans_lab", *argv]
+    drop: dict = {}
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwuid(UNPRIVILEGED)
+        except KeyError:
+            pytest.skip(f"running as root and there is no user {UNPRIVILEGED} to drop to")
+        drop = dict(user=UNPRIVILEGED, group=UNPRIVILEGED, extra_groups=[])
+        probe = subprocess.run([sys.executable, "-c", "import kmeans_lab"], cwd=cwd, capture_output=True, **drop)
+        if probe.returncode != 0:
+            pytest.skip(f"user {UNPRIVILEGED} cannot run this interpreter or import kmeans_lab")
+    elif sys.platform == "win32":  # pragma: no cover
+        pytest.skip("POSIX permissions")
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300, check=False, **drop)
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("read-only output folder", r"out\.png: cannot write in output folder .*locked: permission denied$"),
+        ("unreadable input", r"input\.png: permission denied$"),
+        ("read-only output file", r"out\.png: permission denied \(the existing file is read-only\)$"),
+    ],
+)
+def test_cli_permission_errors_are_one_line_before_any_work(shared_dir, case, message):
+    source = make_input("good", shared_dir)
+    source.chmod(0o000 if case == "unreadable input" else 0o644)
+    out_dir = shared_dir / ("locked" if case == "read-only output folder" else "open")
+    out_dir.mkdir()
+    out_dir.chmod(0o555 if case == "read-only output folder" else 0o777)
+    out = out_dir / "out.png"
+    if case == "read-only output file":
+        out.write_bytes(b"keep me")
+        out.chmod(0o444)
+    before = _snapshot(shared_dir)
+    done = _run_unprivileged(["compress", str(source), "-k", "4", "-o", str(out)], cwd=shared_dir)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2, done.stderr
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("kmeans-lab: error: ") and re.search(message, lines[0]), lines[0]
+    assert _snapshot(shared_dir) == before  # nothing written, input untouched
+
+
+# --- stopping a run: SIGINT / SIGTERM --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def slow_input(tmp_path_factory) -> Path:
+    """2000x2000 noise, about 4 million distinct colours: k-means to a fixed point takes long."""
+    path = tmp_path_factory.mktemp("slow") / "noise.png"
+    Image.fromarray(noise(2000, 2000)).save(path, compress_level=0)
+    return path
+
+
+def _wait_for_handler(pid: int, signum: int, timeout: float = 120.0) -> None:
+    """Until the process has installed a handler for ``signum`` (Linux: SigCgt in /proc/PID/status)."""
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        time.sleep(3.0)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        if int(fields["SigCgt"].strip(), 16) >> (signum - 1) & 1:
+            return
+        time.sleep(0.05)
+    pytest.fail("the CLI never installed its signal handlers")
+
+
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_cli_stops_cleanly_on_a_signal(slow_input, tmp_path, signum, status):
+    out = tmp_path / "out.png"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kmeans_lab", "compress", str(slow_input), "-k", "16"]
+        + ["--tol", "0", "--max-iter", "300", "-o", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for_handler(process.pid, signal.SIGTERM)  # main() is running
+        time.sleep(1.0)  # reading the image, or already quantizing
+        assert process.poll() is None, process.communicate()
+        process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+        process.wait()
+    name = signal.Signals(signum).name
+    assert process.returncode == status, stderr
+    assert stderr.splitlines() == [f"kmeans-lab: interrupted by {name}; nothing written"]
+    assert stdout == ""
+    assert list(tmp_path.iterdir()) == []  # no output, no .out.png.*.tmp
+
+
+def test_signal_during_save_removes_the_temporary_file(tmp_path, capsys, monkeypatch, photo_path):
+    """SIGTERM while the file is being written: the half-written temporary file goes, the old output stays."""
+    out = tmp_path / "out.png"
+    out.write_bytes(b"previous contents")
+
+    def save_then_terminate(self, fp, *args, **kwargs):
+        fp.write(b"half an image")
+        if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+            pytest.fail("main() installed no SIGTERM handler (the signal would end the test run)")
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler raises before this ends
+        pytest.fail("SIGTERM did not interrupt the save")
+
+    handler_before = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(Image.Image, "save", save_then_terminate)
+    assert main(["compress", str(photo_path), "-k", "4", "-o", str(out)]) == 143
+    assert capsys.readouterr().err.splitlines() == ["kmeans-lab: interrupted by SIGTERM; nothing written"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
+    assert out.read_bytes() == b"previous contents"
+    assert signal.getsignal(signal.SIGTERM) is handler_before  # main() restores the handlers it replaced
+
+
+def test_ctrl_c_during_quantization_is_one_line(tmp_path, capsys, monkeypatch, photo_path):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    handler_before = signal.getsignal(signal.SIGINT)
+    monkeypatch.setattr(cli, "quantize", interrupted)
+    try:
+        status = main(["compress", str(photo_path), "-k", "4", "-o", str(tmp_path / "o.png")])
+    except KeyboardInterrupt:
+        pytest.fail("KeyboardInterrupt escaped main()")
+    assert status == 130
+    assert capsys.readouterr().err.splitlines() == ["kmeans-lab: interrupted by SIGINT; nothing written"]
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGINT) is handler_before

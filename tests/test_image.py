@@ -1,15 +1,18 @@
-"""read_image converts every mode to (H, W, 3) uint8; saves are atomic and by suffix."""
+"""read_image converts every mode to (H, W, 3) uint8; saves are atomic, by suffix, with a plain write's mode."""
 
 from __future__ import annotations
 
+import os
+import stat
+
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
-from kmeans_lab import ImageError, read_image, save_palette_png, save_rgb
-from kmeans_lab.image import palette_png_bit_depth
+from kmeans_lab import ImageError, read_image, save_palette_png, save_quantized, save_rgb
+from kmeans_lab.image import DEFAULT_MAX_PIXELS, ImageTooLargeError, palette_png_bit_depth
 
-from .bad_files import FILE_CASES, make_input
+from .bad_files import FILE_CASES, FRAME_COLORS, MULTI_FRAME_FORMATS, make_input, multi_frame_file
 
 
 def test_rgb_round_trip(tmp_path, small_image):
@@ -117,3 +120,160 @@ def test_save_by_suffix(tmp_path, small_image, suffix):
 def test_api_read_errors(tmp_path, kind, message):
     with pytest.raises(ImageError, match=message):
         read_image(make_input(kind, tmp_path))
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_matches_pillow(tmp_path, orientation):
+    stored = np.random.default_rng(orientation).integers(0, 256, (5, 7, 3), dtype=np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(stored).save(tmp_path / "o.png", exif=exif)
+    with Image.open(tmp_path / "o.png") as im:
+        expected = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    got = read_image(tmp_path / "o.png")
+    np.testing.assert_array_equal(got, expected)
+    assert got.flags.c_contiguous and got.flags.writeable
+
+
+def test_read_in_strips_equals_whole_image_conversion(tmp_path, monkeypatch):
+    """Strip-wise conversion (forced to 7-row strips here) gives Pillow's whole-image result, alpha included."""
+    import kmeans_lab.image as image_module
+
+    monkeypatch.setattr(image_module, "_STRIP_PIXELS", 7 * 50)
+    rgba = np.random.default_rng(3).integers(0, 256, (45, 50, 4), dtype=np.uint8)
+    rgba[..., 3] = np.where(rgba[..., 3] > 128, 255, rgba[..., 3])
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
+    white = Image.new("RGBA", (50, 45), (255, 255, 255, 255))
+    expected = np.asarray(Image.alpha_composite(white, Image.fromarray(rgba, "RGBA")).convert("RGB"))
+    with pytest.warns(UserWarning, match="composited on white"):
+        np.testing.assert_array_equal(read_image(tmp_path / "a.png"), expected)
+    rgb = rgba[..., :3].copy()
+    Image.fromarray(rgb).save(tmp_path / "b.png")
+    np.testing.assert_array_equal(read_image(tmp_path / "b.png"), rgb)
+
+
+@pytest.mark.parametrize(("suffix", "options"), MULTI_FRAME_FORMATS, ids=[s for s, _ in MULTI_FRAME_FORMATS])
+def test_multi_frame_file_reads_first_frame_with_warning(tmp_path, suffix, options):
+    path = multi_frame_file(tmp_path / f"anim{suffix}", **options)
+    with pytest.warns(UserWarning, match=rf"anim\{suffix}: .* with 3 frames; only the first frame is used"):
+        rgb = read_image(path)
+    assert rgb.shape == (6, 8, 3)
+    assert (rgb == FRAME_COLORS[0]).all()
+
+
+def test_max_pixels(tmp_path, small_image):
+    path = tmp_path / "x.png"
+    save_rgb(path, small_image)  # 24x32 = 768 pixels
+    np.testing.assert_array_equal(read_image(path, max_pixels=768), small_image)
+    np.testing.assert_array_equal(read_image(path, max_pixels=None), small_image)
+    with pytest.raises(
+        ImageTooLargeError, match=r"x\.png: image too large \(768 pixels, more than the limit of 767.*max_pixels="
+    ):
+        read_image(path, max_pixels=767)
+    with pytest.raises(ValueError, match="max_pixels must be an integer >= 1, got 0"):
+        read_image(path, max_pixels=0)
+    assert DEFAULT_MAX_PIXELS == int(1024 * 1024 * 1024 // 4 // 3)  # Pillow's default limit
+
+
+def test_bomb_names_max_pixels_and_pillow_limit_is_left_alone(tmp_path, small_image, monkeypatch):
+    with pytest.raises(
+        ImageTooLargeError, match=r"1,600,000,000 pixels, more than the limit of 89,478,485.*max_pixels="
+    ):
+        read_image(make_input("bomb", tmp_path))
+    # A limit above Pillow's own is honoured for this call only; Pillow's global is restored.
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+    save_rgb(tmp_path / "x.png", small_image)  # 768 pixels, above Pillow's 2 x 100
+    np.testing.assert_array_equal(read_image(tmp_path / "x.png", max_pixels=1000), small_image)
+    np.testing.assert_array_equal(read_image(tmp_path / "x.png", max_pixels=None), small_image)
+    assert Image.MAX_IMAGE_PIXELS == 100
+    with pytest.raises(ImageTooLargeError, match="more than the limit of 700"):
+        read_image(tmp_path / "x.png", max_pixels=700)
+    assert Image.MAX_IMAGE_PIXELS == 100
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for one test, restoring it after."""
+    previous = os.umask(0o022)
+    yield os.umask
+    os.umask(previous)
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.mark.parametrize(("mask", "expected"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+@pytest.mark.parametrize("suffix", [".png", ".jpg"])
+def test_new_file_gets_the_mode_of_a_plain_write(tmp_path, small_image, umask, mask, expected, suffix):
+    umask(mask)
+    save_rgb(tmp_path / f"new{suffix}", small_image)
+    with open(tmp_path / "plain", "w"):
+        pass
+    assert _mode(tmp_path / f"new{suffix}") == _mode(tmp_path / "plain") == expected
+
+
+def test_overwrite_keeps_the_existing_mode(tmp_path, small_image, umask):
+    target = tmp_path / "out.png"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    umask(0o022)
+    save_palette_png(target, np.array([[0, 0, 0], [255, 255, 255]], np.uint8), np.eye(4, dtype=np.uint8))
+    assert _mode(target) == 0o640
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.png"]
+
+
+@pytest.mark.parametrize("relative", [True, False])
+def test_symlinked_output_is_written_through(tmp_path, small_image, relative):
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "image.png"
+    target.write_bytes(b"old")
+    target.chmod(0o604)
+    link = tmp_path / "link.png"
+    link.symlink_to(os.path.join("real", "image.png") if relative else target)
+    n_bytes = save_rgb(link, small_image)
+    assert link.is_symlink() and os.readlink(link) == (os.path.join("real", "image.png") if relative else str(target))
+    assert n_bytes == target.stat().st_size
+    np.testing.assert_array_equal(read_image(target), small_image)
+    assert _mode(target) == 0o604
+    assert sorted(p.name for p in (tmp_path / "real").iterdir()) == ["image.png"]  # no temporary file left
+
+
+def test_dangling_symlink_creates_its_target_and_a_loop_is_refused(tmp_path, small_image):
+    (tmp_path / "dangling.png").symlink_to("made.png")
+    save_rgb(tmp_path / "dangling.png", small_image)
+    assert (tmp_path / "dangling.png").is_symlink()
+    np.testing.assert_array_equal(read_image(tmp_path / "made.png"), small_image)
+    (tmp_path / "a.png").symlink_to("b.png")
+    (tmp_path / "b.png").symlink_to("a.png")
+    with pytest.raises(ImageError, match=r"a\.png: symbolic link loop"):
+        save_rgb(tmp_path / "a.png", small_image)
+
+
+def test_output_that_is_not_a_regular_file_is_refused(tmp_path, small_image):
+    os.mkfifo(tmp_path / "pipe.png")
+    with pytest.raises(ImageError, match=r"pipe\.png: exists and is not a regular file"):
+        save_rgb(tmp_path / "pipe.png", small_image)
+
+
+def test_save_quantized_png_over_256_colours_is_refused_like_the_cli(tmp_path):
+    palette = np.stack([np.arange(300) % 256, np.arange(300) // 256, np.zeros(300)], axis=1).astype(np.uint8)
+    labels = np.arange(300, dtype=np.uint16).reshape(15, 20)
+    with pytest.raises(
+        ValueError, match=r"^K=300: a palette PNG holds at most 256 colours; use a \.jpg, \.webp or \.tif"
+    ):
+        save_quantized(tmp_path / "q.png", palette, labels)
+    assert not list(tmp_path.iterdir())
+    save_quantized(tmp_path / "q.tif", palette, labels)
+    np.testing.assert_array_equal(read_image(tmp_path / "q.tif"), palette[labels])
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif", ".bmp"])
+def test_save_quantized_lossless_formats_hold_palette_of_labels(tmp_path, suffix):
+    rng = np.random.default_rng(5)
+    palette = rng.integers(0, 256, (16, 3), dtype=np.uint8)
+    labels = rng.integers(0, 16, (30, 41), dtype=np.uint8)
+    n_bytes = save_quantized(tmp_path / f"q{suffix}", palette, labels)
+    assert n_bytes == (tmp_path / f"q{suffix}").stat().st_size
+    np.testing.assert_array_equal(read_image(tmp_path / f"q{suffix}"), palette[labels])
