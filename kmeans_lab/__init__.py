@@ -9,10 +9,10 @@ What a user imports: read an image, quantize it, measure it, save it.
 >>> mse(image, q.image)
 0.0
 
-Where things live: ``image`` (files in and out), ``histogram`` (distinct colours),
-``quantization`` (``quantize``, ``Quantized``), ``cluster`` (k-means on any points, knows
-nothing of images), ``color`` (colour spaces), ``dither``, ``choose`` (``choose_k``),
-``metrics``, ``cli`` (the ``kmeans-lab`` command). Every argument check is in
+Where things live: ``image`` (files in and out), ``histogram`` (``ColorHistogram``: distinct
+colours and counts), ``quantization`` (``fit_palette``, ``apply_palette``, ``quantize``),
+``cluster`` (k-means on any points, knows nothing of images), ``color`` (colour spaces),
+``dither``, ``choose`` (``choose_k``), ``metrics``, ``cli`` (the ``kmeans-lab`` command). Every argument check is in
 ``_validation``. The report's side — benchmark, comparisons, figures — is ``kmeans_lab.lab``,
 which needs the ``report`` extra.
 """
@@ -26,7 +26,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 from .choose import choose_k
 from .cluster import KMeansResult, kmeans
-from .histogram import distinct_colors
+from .histogram import ColorHistogram, distinct_colors
 from .image import ImageError, read_image, save_palette_png, save_quantized, save_rgb
 from .metrics import (
     bits_per_pixel,
@@ -39,7 +39,7 @@ from .metrics import (
     raw_bytes,
     ssim,
 )
-from .quantization import Quantized, quantize
+from .quantization import Palette, Quantized, apply_palette, fit_palette, quantize
 
 __all__ = [
     "__version__",
@@ -50,7 +50,11 @@ __all__ = [
     "save_quantized",
     "KMeansResult",
     "kmeans",
+    "ColorHistogram",
+    "Palette",
     "Quantized",
+    "fit_palette",
+    "apply_palette",
     "quantize",
     "distinct_colors",
     "choose_k",

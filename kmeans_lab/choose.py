@@ -1,20 +1,22 @@
 """Choosing K: the fewest colours that reach a quality, or the most that fit a byte budget.
 
 Both searches bisect over K on one image, quantizing at O(log k_max) values of K rather than
-all of them. The image's distinct colours are computed once and shared by every K, and each
-K is quantized at most once.
+all of them. The image's colour histogram is computed once and shared by every K, and each
+K is fitted at most once.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
 from ._validation import check, check_palette_size
-from .histogram import distinct_colors
+from .histogram import ColorHistogram
 from .metrics import mse, palette_png_bytes, psnr_from_mse
-from .quantization import Quantized, quantize
+from .quantization import Quantized, apply_palette, fit_palette
 
 __all__ = ["choose_k"]
 
@@ -25,7 +27,8 @@ def choose_k(
     target_psnr: float | None = None,
     max_bytes: int | None = None,
     k_max: int = 256,
-    **quantize_options,
+    dither: bool = False,
+    **fit_options,
 ) -> tuple[int, Quantized]:
     """The smallest K whose PSNR reaches a target, or the largest K whose palette PNG fits a budget.
 
@@ -41,15 +44,17 @@ def choose_k(
         Largest K tried; at most 256 with ``max_bytes`` (a palette PNG holds 256 colours).
         K above the image's distinct colours is never tried: at that many colours the
         image is already lossless.
-    **quantize_options
-        Passed to :func:`kmeans_lab.quantize` (``seed``, ``init``, ``dither``,
-        ``color_space``, ...), the same for every K.
+    dither : bool, default False
+        Map pixels by Floyd–Steinberg dithering (:func:`kmeans_lab.apply_palette`).
+    **fit_options
+        Passed to :func:`kmeans_lab.fit_palette` (``seed``, ``init``, ``color_space``, ...),
+        the same for every K.
 
     Returns
     -------
     k : int
     quantized : Quantized
-        The image quantized at that K.
+        The image quantized at that K (``seconds`` is that K's fit and map alone).
 
     Raises
     ------
@@ -82,15 +87,17 @@ def choose_k(
     k_max = check("k_max", k_max)
     if max_bytes is not None:
         check_palette_size(k_max, label="k_max")
-    if quantize_options.get("dither"):
+    if check("dither", dither):
         check_palette_size(k_max, "dithering maps to", label="k_max")
-    distinct = distinct_colors(image)
-    k_hi = min(k_max, len(distinct[0]))
+    histogram = ColorHistogram.from_image(image)
+    k_hi = min(k_max, len(histogram))
     cache: dict[int, tuple[Quantized, float, int | None]] = {}
 
     def evaluate(k: int) -> tuple[Quantized, float, int | None]:
         if k not in cache:
-            q = quantize(image, k, distinct=distinct, **quantize_options)
+            start = time.perf_counter()
+            q = apply_palette(image, fit_palette(histogram, k, **fit_options), dither=dither)
+            q = replace(q, seconds=time.perf_counter() - start, n_distinct=len(histogram))
             value = psnr_from_mse(mse(image, q.image))
             size = palette_png_bytes(q.palette, q.labels) if max_bytes is not None else None
             cache[k] = (q, value, size)

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,16 +24,16 @@ import numpy as np
 from . import __version__
 from ._validation import COLOR_SPACES, INIT_NAMES, check_palette_size, option_type
 from .choose import choose_k
-from .histogram import distinct_colors
+from .histogram import distinct_colors, row_chunks
 from .image import DEFAULT_MAX_PIXELS, ImageError, ImageTooLargeError, check_output_path, read_image
-from .metrics import psnr_from_mse
+from .metrics import mse, palette_mse, psnr_from_mse
 from .quantization import quantize
 
 PROG = "kmeans-lab"
 # Output formats read back to measure what lossy encoding did. Every other file (palette PNG, TIFF,
 # BMP) is exactly palette[labels], measured from the palette and labels; a PDF cannot be read back.
 _LOSSY_SUFFIXES = (".jpg", ".jpeg", ".webp")
-# Pixels per chunk when comparing the original with the quantized image.
+# Pixels per block when counting the palette entries used.
 _CHUNK_PIXELS = 1 << 18
 # Signals that stop a run cleanly (one line, the temporary file removed, exit 128 + number).
 _STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
@@ -262,7 +262,7 @@ def _compress(args: argparse.Namespace, progress: dict[str, Path]) -> int:
         notes.append("PDF output embeds the image as JPEG; MSE is of the quantized image before embedding")
     elif suffix in _LOSSY_SUFFIXES:
         written = read_image(output, max_pixels=None)  # the size of the input, already accepted
-        error = _mse(image, lambda rows: written[rows])
+        error = mse(image, written)
         palette_colors, colors = colors, len(distinct_colors(written)[0])
         del written
         if colors != palette_colors:
@@ -302,38 +302,17 @@ def _compress(args: argparse.Namespace, progress: dict[str, Path]) -> int:
     return 0
 
 
-def _mse(image: np.ndarray, approximation_rows: Callable[[slice], np.ndarray]) -> float:
-    """:func:`kmeans_lab.metrics.mse` of ``image`` against an image given a chunk of rows at a time.
-
-    The integer sum of squares is exact, so the result is the same float as ``mse`` on the
-    whole arrays, without their int64 copies (24 bytes per pixel each).
-    """
-    height, width, _ = image.shape
-    rows = max(1, _CHUNK_PIXELS // width)
-    total = 0
-    for top in range(0, height, rows):
-        part = slice(top, min(height, top + rows))
-        diff = (image[part].astype(np.int64) - approximation_rows(part)).reshape(-1)
-        total += int(diff @ diff)
-    return float(total) / (image.size * 255.0**2)
-
-
 def _palette_stats(image: np.ndarray, palette: np.ndarray, labels: np.ndarray) -> tuple[float, int]:
     """MSE of ``palette[labels]`` against ``image``, and how many distinct colours it holds.
 
-    Never expands the full (H, W, 3) quantized image: the MSE goes chunk by chunk, the
-    colours are the palette entries some pixel uses.
+    Never expands the full (H, W, 3) quantized image: the MSE goes block by block, the
+    colours are the palette entries some pixel uses (counted in blocks: a bincount of the
+    whole label image would widen it to 8 bytes per pixel).
     """
-    colors = np.asarray(palette).astype(np.int64)
-    counts = np.zeros(len(palette), dtype=np.int64)
-
-    def rows_of(part: slice) -> np.ndarray:
-        counts[:] += np.bincount(labels[part].reshape(-1), minlength=len(palette))
-        return colors[labels[part]]
-
-    error = _mse(image, rows_of)
-    used = np.asarray(palette)[counts > 0]
-    return error, len(np.unique(used, axis=0))
+    used = np.zeros(len(palette), dtype=bool)
+    for _, block in row_chunks(labels, _CHUNK_PIXELS):
+        used |= np.bincount(block.reshape(-1), minlength=len(palette)) > 0
+    return palette_mse(image, palette, labels), len(np.unique(np.asarray(palette)[used], axis=0))
 
 
 def _format_text(r: dict, choosing: bool = False) -> str:

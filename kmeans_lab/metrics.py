@@ -10,6 +10,7 @@ instead. SSIM and CIEDE2000 come from scikit-image, imported only when called.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image
@@ -17,10 +18,15 @@ from PIL import Image
 from ._optional import require
 from ._validation import check
 from .color import rgb_to_lab
+from .histogram import row_chunks
 from .image import palette_png_encoder
+
+# Pixels per block of the MSE's int64 temporaries (24 bytes per pixel each).
+_MSE_CHUNK_PIXELS = 1 << 18
 
 __all__ = [
     "mse",
+    "palette_mse",
     "psnr",
     "psnr_from_mse",
     "ssim",
@@ -55,9 +61,42 @@ def mse(original: np.ndarray, approximation: np.ndarray) -> float:
         mean((original/255 − approximation/255)²) over pixels and channels.
     """
     a, b = _pair(original, approximation)
-    diff = (a.astype(np.int64) - b.astype(np.int64)).ravel()
-    # Integer sum of squares is exact; one division at the end.
-    return float(diff @ diff) / (diff.size * 255.0**2)
+    return _mean_square(a, lambda top, rows: b[top : top + rows].astype(np.int64))
+
+
+def palette_mse(original: np.ndarray, palette: np.ndarray, labels: np.ndarray) -> float:
+    """:func:`mse` of ``palette[labels]`` against ``original``, without expanding the quantized image.
+
+    Parameters
+    ----------
+    original : ndarray of shape (H, W, 3), uint8
+    palette : ndarray of shape (K, 3), uint8
+    labels : ndarray of shape (H, W), integer in ``[0, K)``
+
+    Returns
+    -------
+    float
+        The same number as ``mse(original, palette[labels])``.
+    """
+    a = check("image", original)
+    labels = np.asarray(labels)
+    if labels.shape != a.shape[:2]:
+        raise ValueError(f"labels must have the image's shape {a.shape[:2]}, got {labels.shape}")
+    colors = np.asarray(palette, dtype=np.uint8).astype(np.int64)
+    return _mean_square(a, lambda top, rows: colors[labels[top : top + rows]])
+
+
+def _mean_square(a: np.ndarray, rows_of: Callable[[int, int], np.ndarray]) -> float:
+    """Mean of (a − b)² / 255² over every sample, b given as int64 row blocks ``rows_of(top, rows)``.
+
+    The integer sum of squares is exact whatever the blocks, with one division at the end;
+    blocks keep the int64 temporaries to a few MiB whatever the image's size.
+    """
+    total = 0
+    for top, block in row_chunks(a, _MSE_CHUNK_PIXELS):
+        diff = (block.astype(np.int64) - rows_of(top, len(block))).reshape(-1)
+        total += int(diff @ diff)
+    return total / (a.size * 255.0**2)
 
 
 def psnr_from_mse(value: float) -> float:

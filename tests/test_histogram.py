@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from kmeans_lab import histogram
-from kmeans_lab.histogram import distinct_colors, pack_colors
+from kmeans_lab.histogram import ColorHistogram, distinct_colors, pack_colors, row_chunks, unpack_colors
 
 
 def test_pack_colors_orders_like_the_colours():
@@ -39,9 +42,10 @@ def test_distinct_colors_equals_unique(shape):
     assert colors.dtype == np.uint8 and counts.dtype == np.int64 and inverse.dtype == np.int32
 
 
-@pytest.mark.parametrize("use_histogram", [False, True])
-def test_distinct_colors_matches_numpy_unique(small_image, monkeypatch, use_histogram):
-    monkeypatch.setattr(histogram, "_HISTOGRAM_MIN_PIXELS", 0 if use_histogram else 10**12)
+@pytest.mark.parametrize("use_table", [False, True])
+def test_distinct_colors_matches_numpy_unique(small_image, monkeypatch, use_table):
+    monkeypatch.setattr(histogram, "_TABLE_MIN_PIXELS", 0 if use_table else 10**12)
+    monkeypatch.setattr(histogram, "_CHUNK_PIXELS", 100)  # several row blocks of 3 rows
     colors, counts, inverse = distinct_colors(small_image)
     flat = small_image.reshape(-1, 3)
     ref_colors, ref_inverse, ref_counts = np.unique(flat, axis=0, return_inverse=True, return_counts=True)
@@ -49,3 +53,69 @@ def test_distinct_colors_matches_numpy_unique(small_image, monkeypatch, use_hist
     np.testing.assert_array_equal(counts, ref_counts)
     np.testing.assert_array_equal(inverse, ref_inverse.reshape(-1))
     np.testing.assert_array_equal(colors[inverse], flat)
+
+
+def test_unpack_inverts_pack():
+    keys = np.array([0, 1, 0xFF, 0x123456, 0xFFFFFF], np.uint32)
+    np.testing.assert_array_equal(pack_colors(unpack_colors(keys)), keys)
+
+
+def test_row_chunks_cover_the_image_once():
+    image = np.arange(7 * 5 * 3, dtype=np.uint8).reshape(7, 5, 3)
+    blocks = list(row_chunks(image, max_pixels=10))
+    assert [top for top, _ in blocks] == [0, 2, 4, 6]
+    np.testing.assert_array_equal(np.concatenate([b for _, b in blocks]), image)
+
+
+def _reference_histogram(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    colors, counts = np.unique(pixels.reshape(-1, 3), axis=0, return_counts=True)
+    return colors, counts
+
+
+@pytest.mark.parametrize("use_table", [False, True])
+def test_histogram_of_an_image_equals_unique(monkeypatch, use_table):
+    monkeypatch.setattr(histogram, "_TABLE_MIN_PIXELS", 0 if use_table else 10**12)
+    monkeypatch.setattr(histogram, "_CHUNK_PIXELS", 1000)
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, size=(200, 3), dtype=np.uint8)[rng.integers(0, 200, size=(90, 70))]
+    h = ColorHistogram.from_image(image)
+    colors, counts = _reference_histogram(image)
+    np.testing.assert_array_equal(h.colors, colors)
+    np.testing.assert_array_equal(h.counts, counts)
+    assert h.counts.dtype == np.int64 and h.colors.dtype == np.uint8
+    assert h.n_pixels == 90 * 70 and len(h) == len(colors)
+
+
+small_images = arrays(
+    np.uint8, st.tuples(st.integers(1, 9), st.integers(1, 9), st.just(3)), elements=st.sampled_from([0, 1, 7, 200, 255])
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(parts=st.lists(small_images, min_size=1, max_size=5))
+def test_merge_equals_histogram_of_the_concatenated_pixels(parts):
+    merged = sum(ColorHistogram.from_image(p) for p in parts)
+    colors, counts = _reference_histogram(np.concatenate([p.reshape(-1, 3) for p in parts]))
+    np.testing.assert_array_equal(merged.colors, colors)
+    np.testing.assert_array_equal(merged.counts, counts)
+    a = ColorHistogram.from_image(parts[0])
+    np.testing.assert_array_equal((merged + a).counts, (a + merged).counts)  # commutative
+
+
+def test_merge_refuses_other_types():
+    h = ColorHistogram.from_image(np.zeros((1, 1, 3), np.uint8))
+    with pytest.raises(TypeError):
+        h + 1  # noqa: B018
+    assert "1 colours, 1 pixels" in repr(h)
+
+
+def test_histogram_pickles_compactly():
+    import pickle
+
+    rng = np.random.default_rng(0)
+    h = ColorHistogram.from_image(rng.integers(0, 256, size=(300, 300, 3), dtype=np.uint8))
+    blob = pickle.dumps(h)
+    assert len(blob) < 12 * len(h) + 1000
+    back = pickle.loads(blob)
+    np.testing.assert_array_equal(back.colors, h.colors)
+    np.testing.assert_array_equal(back.counts, h.counts)

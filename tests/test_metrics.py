@@ -20,7 +20,7 @@ from kmeans_lab import (
 )
 from kmeans_lab.image import palette_png_bit_depth
 from kmeans_lab.lab.paths import data_path
-from kmeans_lab.metrics import bits_per_pixel, psnr_from_mse
+from kmeans_lab.metrics import bits_per_pixel, palette_mse, psnr_from_mse
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +80,25 @@ def test_sizes():
     img = np.zeros((10, 20, 3), np.uint8)
     assert raw_bytes(img) == 600
     assert bits_per_pixel(100, img) == pytest.approx(4.0)
+
+
+def test_mse_in_blocks_is_the_exact_one_pass_value(monkeypatch):
+    from kmeans_lab import metrics
+
+    rng = np.random.default_rng(4)
+    a = rng.integers(0, 256, size=(37, 23, 3), dtype=np.uint8)
+    b = rng.integers(0, 256, size=(37, 23, 3), dtype=np.uint8)
+    diff = (a.astype(np.int64) - b).ravel()
+    exact = float(diff @ diff) / (diff.size * 255.0**2)
+    monkeypatch.setattr(metrics, "_MSE_CHUNK_PIXELS", 50)  # 2 rows a block, 19 blocks
+    assert mse(a, b) == exact
+
+
+def test_palette_mse_equals_mse_of_the_expanded_image():
+    rng = np.random.default_rng(5)
+    image = rng.integers(0, 256, size=(30, 20, 3), dtype=np.uint8)
+    palette = rng.integers(0, 256, size=(6, 3), dtype=np.uint8)
+    labels = rng.integers(0, 6, size=(30, 20)).astype(np.uint8)
+    assert palette_mse(image, palette, labels) == mse(image, palette[labels])
+    with pytest.raises(ValueError, match=r"labels must have the image's shape \(30, 20\)"):
+        palette_mse(image, palette, labels[:5])

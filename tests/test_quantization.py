@@ -8,9 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from kmeans_lab import delta_e, kmeans, quantize, read_image
+from kmeans_lab import ColorHistogram, apply_palette, delta_e, fit_palette, kmeans, quantize, read_image
+from kmeans_lab import histogram as histogram_module
+from kmeans_lab.color import rgb_to_lab
 from kmeans_lab.lab.paths import data_path
-from kmeans_lab.quantization import expand, palette_from_centroids
+from kmeans_lab.quantization import ColorLookup, expand, palette_from_centroids
 
 
 def _assert_same_as_every_pixel(image, k, init, seed):
@@ -173,3 +175,64 @@ def test_api_k_errors():
         quantize(np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8), 0)
     with pytest.raises(ValueError, match="unknown init 'magic'"):
         quantize(np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8), 3, init="magic")
+
+
+# --------------------------------------------------------------------------- fit_palette, apply_palette
+
+
+@pytest.mark.parametrize("options", [{}, {"init": "in_pixels", "seed": 3}, {"color_space": "lab", "seed": 1}])
+def test_quantize_is_fit_then_apply(medium, options):
+    q = quantize(medium, 12, **options)
+    palette = fit_palette(ColorHistogram.from_image(medium), 12, **options)
+    composed = apply_palette(medium, palette)
+    np.testing.assert_array_equal(q.palette, palette.colors)
+    np.testing.assert_array_equal(q.labels, composed.labels)
+    np.testing.assert_array_equal(q.centroids, palette.centroids)
+    assert q.n_distinct == len(palette.histogram) and composed.n_distinct is None
+
+
+def test_palette_labels_are_the_clusters_of_the_histogram_colours(medium):
+    palette = fit_palette(ColorHistogram.from_image(medium), 9, dtype=np.float64)
+    points = palette.histogram.colors.astype(np.float64)
+    d = ((points[:, None, :] - palette.centroids[None]) ** 2).sum(-1)
+    np.testing.assert_array_equal(d[np.arange(len(d)), palette.labels], d.min(axis=1))
+    assert np.asarray(palette).shape == (9, 3) and len(palette) == 9
+
+
+def test_apply_given_colours_takes_the_nearest_with_ties_to_the_lowest_index():
+    colors = np.array([[0, 0, 0], [10, 10, 10], [10, 10, 10], [255, 255, 255]], np.uint8)
+    image = np.array([[[5, 5, 5], [6, 6, 6], [4, 4, 4], [200, 200, 200], [10, 10, 10]]], np.uint8)
+    labels = apply_palette(image, colors).labels
+    assert labels.tolist() == [[0, 1, 0, 3, 1]]  # (5, 5, 5) is equidistant from 0 and 1: index 0
+
+
+def test_apply_a_fitted_palette_to_another_image(medium):
+    """Colours outside the fitted histogram go to the nearest centre in the palette's colour space."""
+    top, bottom = medium[: len(medium) // 2], medium[len(medium) // 2 :]
+    for space in ("rgb", "lab"):
+        palette = fit_palette(ColorHistogram.from_image(top), 6, color_space=space, dtype=np.float64)
+        labels = apply_palette(bottom, palette).labels.reshape(-1)
+        points = bottom.reshape(-1, 3).astype(np.float64)
+        if space == "lab":
+            points = rgb_to_lab(points)
+        d = ((points[:, None, :] - palette.centroids[None]) ** 2).sum(-1)
+        np.testing.assert_array_equal(d[np.arange(len(d)), labels], d.min(axis=1))
+
+
+def test_color_lookup_maps_in_row_blocks_like_one_pass(medium, monkeypatch):
+    palette = fit_palette(ColorHistogram.from_image(medium[::2]), 7)
+    whole = ColorLookup(palette)(medium)
+    monkeypatch.setattr(histogram_module, "_CHUNK_PIXELS", 500)
+    np.testing.assert_array_equal(ColorLookup(palette)(medium), whole)
+
+
+def test_fit_palette_refuses_an_image():
+    with pytest.raises(ValueError, match="histogram must be a ColorHistogram, got ndarray"):
+        fit_palette(np.zeros((2, 2, 3), np.uint8), 2)
+
+
+def test_lossless_warning_points_at_the_callers_line():
+    image = np.zeros((2, 2, 3), np.uint8)
+    with pytest.warns(UserWarning, match="k=3 is more than") as caught:
+        quantize(image, 3)
+    assert caught[0].filename == __file__

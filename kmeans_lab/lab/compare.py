@@ -15,7 +15,7 @@ import pandas as pd
 from PIL import Image
 
 from ..dither import floyd_steinberg
-from ..histogram import distinct_colors
+from ..histogram import ColorHistogram, distinct_colors
 from ..metrics import (
     bits_per_pixel,
     compression_ratio,
@@ -26,7 +26,7 @@ from ..metrics import (
     psnr_from_mse,
     ssim,
 )
-from ..quantization import Quantized, expand, quantize
+from ..quantization import Quantized, apply_palette, expand, fit_palette
 from .contenders import CONTENDERS, available_contenders
 
 __all__ = [
@@ -98,9 +98,9 @@ def palette_of(quantized_image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def kmeans_sweep(
-    image: np.ndarray, ks: Iterable[int] = KS, *, perceptual: bool = True, **quantize_options
+    image: np.ndarray, ks: Iterable[int] = KS, *, perceptual: bool = True, **fit_options
 ) -> tuple[list[dict], dict[int, Quantized]]:
-    """Quantize at every K and measure the palette PNG of each.
+    """Quantize at every K (one histogram, :func:`kmeans_lab.fit_palette` options) and measure the palette PNG of each.
 
     Returns
     -------
@@ -109,11 +109,11 @@ def kmeans_sweep(
     results : dict of int to Quantized
         The quantized images, for reuse (dithering, crops).
     """
-    distinct = distinct_colors(image)
+    histogram = ColorHistogram.from_image(image)
     png24 = png24_bytes(image)
     rows, results = [], {}
     for k in ks:
-        q = quantize(image, k, distinct=distinct, **quantize_options)
+        q = apply_palette(image, fit_palette(histogram, k, **fit_options))
         n_bytes = palette_png_bytes(q.palette, q.labels)
         row = {"k": k, **measure(image, q.image, n_bytes, perceptual=perceptual)}
         row["ratio"] = png24 / n_bytes
@@ -191,13 +191,13 @@ def dither_rows(image: np.ndarray, quantized: Quantized) -> list[dict]:
     return rows
 
 
-def color_space_rows(image: np.ndarray, ks: Iterable[int], **quantize_options) -> list[dict]:
+def color_space_rows(image: np.ndarray, ks: Iterable[int], **fit_options) -> list[dict]:
     """k-means in sRGB and in CIELAB at each K: ``color_space``, ``k`` and :func:`measure`'s columns."""
     rows = []
-    distinct = distinct_colors(image)
+    histogram = ColorHistogram.from_image(image)
     for k in ks:
         for space in ("rgb", "lab"):
-            q = quantize(image, k, distinct=distinct, color_space=space, **quantize_options)
+            q = apply_palette(image, fit_palette(histogram, k, color_space=space, **fit_options))
             n_bytes = palette_png_bytes(q.palette, q.labels)
             rows.append({"k": k, "color_space": space, **measure(image, q.image, n_bytes)})
     return rows
