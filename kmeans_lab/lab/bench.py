@@ -25,10 +25,10 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ..histogram import distinct_colors
-from ..image import read_image
+from ..histogram import ColorHistogram
 from ..metrics import mse, psnr_from_mse
-from .contenders import CONTENDERS, available_contenders
+from .contenders import CONTENDERS, FLOOR, available_contenders
+from .generated import GENERATED, benchmark_image
 from .paths import data_path, figures_dir
 from .plots import save_figure, scaling_figure
 from .scaling import run_scaling
@@ -41,7 +41,7 @@ __all__ = ["run_benchmark", "summary", "main"]
 
 
 def run_benchmark(
-    images: Sequence[Path],
+    images: Sequence[Path | str],
     ks: Sequence[int],
     contenders: Sequence[str],
     *,
@@ -58,7 +58,7 @@ def run_benchmark(
 
     Parameters
     ----------
-    images : sequence of paths
+    images : sequence of paths or names of generated images (:data:`kmeans_lab.lab.generated.GENERATED`)
     ks : sequence of int
     contenders : sequence of names from :data:`kmeans_lab.lab.contenders.CONTENDERS`
     repeats : int, default 3
@@ -80,8 +80,10 @@ def run_benchmark(
     -------
     pandas.DataFrame
         One row per (image, K, seed, contender): image, pixels, distinct_colors, k, seed,
-        contender, seconds (median), min_s, max_s, repeats, mse, psnr, ratio (seconds /
-        kmeans_lab's seconds on the same image, K and seed).
+        contender, seconds (median), min_s, max_s, repeats, mse, psnr, and the ratios to the
+        same image, K and seed: ``ratio`` (seconds / kmeans_lab's), ``mse_ratio`` (MSE /
+        kmeans_lab's) and ``x_floor`` (seconds / the floor's, when the floor ran). The floor's
+        MSE is NaN: its output is not a clustering.
     """
     jobs = []
     for path in images:
@@ -90,25 +92,26 @@ def run_benchmark(
                 timed = seed in seeds
                 names = [n for n in contenders if n != "reference" or (k <= slow_max_k and timed)]
                 n_rep = repeats if timed else 1
-                jobs.append((Path(path), k, seed, names, n_rep, timed))
+                jobs.append((path, k, seed, names, n_rep, timed))
     total = sum(
         sum(min(reps, slow_repeats) if n == "reference" else reps for n in names) for _, _, _, names, reps, _ in jobs
     )
     bar = tqdm(total=total, disable=not progress, desc="bench", unit="run", file=sys.stderr)
     rows = []
-    decoded: dict[Path, tuple[np.ndarray, int]] = {}
+    decoded: dict[Path | str, tuple[str, np.ndarray, int]] = {}
     for path, k, seed, names, n_rep, timed in jobs:
         if path not in decoded:
-            image = read_image(path)
-            decoded = {path: (image, len(distinct_colors(image)[0]))}  # keep one image in memory
-        image, n_distinct = decoded[path]
+            decoded = {}  # keep one image in memory
+            name, image = benchmark_image(path)
+            decoded[path] = (name, image, len(ColorHistogram.from_image(image)))
+        image_name, image, n_distinct = decoded[path]
         runs: dict[str, list[float]] = {n: [] for n in names}
         outputs: dict[str, np.ndarray] = {}
         for rep in range(n_rep):
             for name in names:  # interleaved: one run of each contender per round
                 if name == "reference" and rep >= slow_repeats:
                     continue
-                bar.set_postfix_str(f"{path.stem} K={k} seed={seed} {name}")
+                bar.set_postfix_str(f"{image_name} K={k} seed={seed} {name}")
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # e.g. sklearn's memory-leak notice on Windows
                     timing = time_call(CONTENDERS[name], image, k, seed, max_iter, tol, repeat=1)
@@ -116,11 +119,11 @@ def run_benchmark(
                 outputs[name] = timing.result
                 bar.update(1)
         for name in names:
-            value = mse(image, outputs[name])
+            value = float("nan") if name == FLOOR else mse(image, outputs[name])
             secs = runs[name]
             rows.append(
                 {
-                    "image": path.stem,
+                    "image": image_name,
                     "pixels": image.shape[0] * image.shape[1],
                     "distinct_colors": n_distinct,
                     "k": k,
@@ -135,11 +138,20 @@ def run_benchmark(
                 }
             )
     bar.close()
-    table = pd.DataFrame(rows)
-    if len(table):
-        base = table[table.contender == "kmeans_lab"].set_index(["image", "k", "seed"])["seconds"]
-        keys = list(zip(table.image, table.k, table.seed))
-        table["ratio"] = [s / base.get(key, float("nan")) for s, key in zip(table.seconds, keys)]
+    return _with_ratios(pd.DataFrame(rows))
+
+
+def _with_ratios(table: pd.DataFrame) -> pd.DataFrame:
+    """Add ``ratio``, ``mse_ratio`` and ``x_floor``: each row against kmeans_lab and the floor on its case."""
+    case = ["image", "k", "seed"]
+    for column, contender, value in (
+        ("ratio", "kmeans_lab", "seconds"),
+        ("mse_ratio", "kmeans_lab", "mse"),
+        ("x_floor", FLOOR, "seconds"),
+    ):
+        base = table[table.contender == contender].set_index(case)[value].rename(f"_{column}")
+        joined = table.join(base, on=case) if len(base) else table.assign(**{f"_{column}": float("nan")})
+        table[column] = joined[value] / joined[f"_{column}"]
     return table
 
 
@@ -150,12 +162,27 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     out = grouped.agg(pixels=("pixels", "first"), distinct_colors=("distinct_colors", "first"), mse=("mse", "mean"))
     out["seeds"] = grouped["seed"].nunique()
     t = timed.groupby(["image", "k", "contender"], sort=False).agg(
-        seconds=("seconds", "median"), ratio=("ratio", "median")
+        seconds=("seconds", "median"), ratio=("ratio", "median"), x_floor=("x_floor", "median")
     )
     out = out.join(t)
+    ours = out.xs("kmeans_lab", level="contender")["mse"]
+    out["mse_ratio"] = out["mse"] / ours.reindex(out.index.droplevel("contender")).to_numpy()
     out["psnr"] = [psnr_from_mse(v) for v in out.mse]
     return out.reset_index()[
-        ["image", "pixels", "distinct_colors", "k", "contender", "seconds", "ratio", "mse", "psnr", "seeds"]
+        [
+            "image",
+            "pixels",
+            "distinct_colors",
+            "k",
+            "contender",
+            "seconds",
+            "ratio",
+            "x_floor",
+            "mse",
+            "mse_ratio",
+            "psnr",
+            "seeds",
+        ]
     ]
 
 
@@ -164,12 +191,18 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
 # --quick: a smoke test of the whole pipeline, seconds on a small image.
 _QUICK_IMAGE = "chelsea.png"
 _DEFAULT_IMAGE = "coffee-2560x1700.jpg"
+_DEFAULT_GENERATED = "high-colour"
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m kmeans_lab.lab.bench", description=__doc__.split("\n\n")[0])
-    p.add_argument("--images", nargs="+", type=Path, help=f"image files (default: data/{_DEFAULT_IMAGE})")
-    p.add_argument("--k", nargs="+", type=int, default=[16, 30, 64], help="palette sizes (default 16 30 64)")
+    p.add_argument(
+        "--images",
+        nargs="+",
+        help=f"image files or generated images {list(GENERATED)} "
+        f"(default: data/{_DEFAULT_IMAGE} and {_DEFAULT_GENERATED})",
+    )
+    p.add_argument("--k", nargs="+", type=int, default=[16, 30, 64, 256], help="palette sizes (default 16 30 64 256)")
     p.add_argument("--repeats", type=int, default=3, help="timed runs per case, median reported (default 3)")
     p.add_argument("--contenders", nargs="+", default=list(CONTENDERS), help=f"subset of {list(CONTENDERS)}")
     p.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds timed (default 0)")
@@ -205,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         images = args.images or [data_path(_QUICK_IMAGE)]
         ks, repeats, quality_seeds = [4, 16], 1, []
     else:
-        images = args.images or [data_path(_DEFAULT_IMAGE)]
+        images = args.images or [data_path(_DEFAULT_IMAGE), _DEFAULT_GENERATED]
         ks, repeats, quality_seeds = args.k, args.repeats, args.quality_seeds
     contenders, notes = available_contenders(args.contenders)
     if "kmeans_lab" not in contenders:

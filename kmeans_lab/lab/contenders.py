@@ -15,11 +15,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from PIL import Image
 
-from ..histogram import distinct_colors
-from ..quantization import quantize
+from ..cluster.distance import nearest_centers
+from ..histogram import ColorHistogram, distinct_colors
+from ..quantization import ColorLookup, Palette, expand, quantize
 from .reference import reference_quantize
 
-__all__ = ["CONTENDERS", "Contender", "available_contenders"]
+__all__ = ["CONTENDERS", "FLOOR", "Contender", "available_contenders"]
 
 Contender = Callable[[np.ndarray, int, int, int, float], np.ndarray]
 
@@ -78,6 +79,26 @@ def _imagequant(image: np.ndarray, k: int, seed: int, max_iter: int, tol: float)
     return np.asarray(out.convert("RGB"))
 
 
+def _floor(image: np.ndarray, k: int, seed: int, max_iter: int, tol: float) -> np.ndarray:
+    """What any exact k-means of the distinct colours must do at least, done once.
+
+    The image's distinct colours (presence table and counts), two float32 E steps on them
+    (nearest of ``k`` centres: one Lloyd iteration and the final assignment), and the map back
+    to a quantized image (lookup table, expansion). Its output is not a k-means result.
+    """
+    histogram = ColorHistogram.from_image(image)
+    points = histogram.colors.astype(np.float32)
+    chosen = np.linspace(0, len(points) - 1, min(k, len(points))).astype(np.intp)
+    centers = points[chosen]
+    for _ in range(2):
+        labels = nearest_centers(points, centers)[0]
+    palette = Palette(histogram.colors[chosen], centers.astype(np.float64), "rgb", histogram, labels, 2, False, 0.0)
+    return expand(palette.colors, ColorLookup(palette)(image))
+
+
+#: The name of the floor among the contenders: timed like them, its MSE is not reported.
+FLOOR = "floor"
+
 #: Contenders by the names the command line takes, in table order.
 CONTENDERS: dict[str, Contender] = {
     "kmeans_lab": _kmeans_lab,
@@ -88,6 +109,7 @@ CONTENDERS: dict[str, Contender] = {
     "pillow_maxcoverage": _pillow("MAXCOVERAGE"),
     "pillow_fastoctree": _pillow("FASTOCTREE"),
     "imagequant": _imagequant,
+    FLOOR: _floor,
 }
 
 # The package each optional contender imports.

@@ -11,9 +11,9 @@ import pandas as pd
 from PIL import Image
 from tqdm.auto import tqdm
 
-from ..image import read_image
 from ..metrics import mse
 from ..quantization import quantize
+from .generated import benchmark_image
 from .timing import time_call
 
 __all__ = ["resized", "run_scaling"]
@@ -41,7 +41,7 @@ def resized(image: np.ndarray, megapixels: float) -> np.ndarray:
 
 
 def run_scaling(
-    image_path: Path,
+    image_source: Path | str,
     *,
     megapixels: Sequence[float] = (0.25, 0.5, 1, 2, 4, 8, 16),
     ks: Sequence[int] = (2, 4, 8, 16, 32, 64, 128, 256),
@@ -52,12 +52,14 @@ def run_scaling(
 ) -> pd.DataFrame:
     """kmeans_lab's median time against pixels (at ``fixed_k``) and against K (on the image as is).
 
+    ``image_source`` is a file or the name of a generated image (:mod:`kmeans_lab.lab.generated`).
+
     Returns
     -------
     pandas.DataFrame
         Rows: study ("pixels" or "k"), pixels, distinct_colors, k, seconds, mse, n_iter.
     """
-    image = read_image(image_path)
+    _, image = benchmark_image(image_source)
     cases = [("pixels", resized(image, mp), fixed_k) for mp in megapixels] + [("k", image, k) for k in ks]
     rows = []
     for study, img, k in tqdm(cases, disable=not progress, desc="scaling", file=sys.stderr):
