@@ -1,4 +1,4 @@
-"""read_image converts every mode to (H, W, 3) uint8; saves are atomic, by suffix, with a plain write's mode."""
+"""read_image converts every mode to (H, W, 3) uint8, or (H, W, 4) with transparency; saves are atomic, by suffix."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from PIL import Image, ImageOps
 from kmeans_lab import ImageError, read_image, save_palette_png, save_quantized, save_rgb
 from kmeans_lab.image import DEFAULT_MAX_PIXELS, ImageTooLargeError, palette_png_bit_depth
 
-from .bad_files import FILE_CASES, FRAME_COLORS, MULTI_FRAME_FORMATS, make_input, multi_frame_file
+from .bad_files import FILE_CASES, FRAME_COLORS, MULTI_FRAME_FORMATS, make_input, multi_frame_file, png16_rgba_bytes
 
 
 def test_rgb_round_trip(tmp_path, small_image):
@@ -45,14 +45,72 @@ def test_palette_image(tmp_path):
     assert read_image(tmp_path / "p.png")[0].tolist() == [[255, 0, 0], [0, 255, 0], [0, 0, 255]]
 
 
-def test_alpha_composited_on_white_with_warning(tmp_path):
+def test_alpha_composited_on_a_background_when_asked(tmp_path, recwarn):
     rgba = np.array([[[0, 0, 0, 0], [0, 0, 0, 255], [200, 0, 0, 128]]], dtype=np.uint8)
     Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
-    with pytest.warns(UserWarning, match="composited on white"):
-        rgb = read_image(tmp_path / "a.png")
+    rgb = read_image(tmp_path / "a.png", background="white")
+    assert rgb.shape == (1, 3, 3)
     assert rgb[0, 0].tolist() == [255, 255, 255]
     assert rgb[0, 1].tolist() == [0, 0, 0]
     assert abs(int(rgb[0, 2, 0]) - (200 * 128 + 255 * 127) // 255) <= 1
+    assert read_image(tmp_path / "a.png", background="#000080")[0, 0].tolist() == [0, 0, 128]
+    assert read_image(tmp_path / "a.png", background=(1, 2, 3))[0, 0].tolist() == [1, 2, 3]
+    assert not recwarn.list  # an explicit choice needs no notice
+
+
+def test_transparency_kept_by_default(tmp_path, recwarn):
+    rgba = np.array([[[9, 8, 7, 0], [0, 0, 0, 255], [200, 0, 0, 128]]], dtype=np.uint8)
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
+    np.testing.assert_array_equal(read_image(tmp_path / "a.png"), rgba)
+    assert not recwarn.list
+
+
+def _alpha_files(tmp_path):
+    """Files with transparency in every form Pillow reads: (path, expected RGBA)."""
+    files = {}
+    la = np.array([[[10, 0], [20, 255], [30, 77]]], np.uint8)
+    Image.fromarray(la, "LA").save(tmp_path / "la.png")
+    files["la.png"] = np.stack([la[..., 0]] * 3 + [la[..., 1]], axis=-1)
+    p = Image.new("P", (3, 1))
+    p.putpalette([255, 0, 0, 0, 255, 0, 0, 0, 255])
+    p.putdata([0, 1, 2])
+    p.save(tmp_path / "p.png", transparency=bytes([255, 0, 100]))
+    files["p.png"] = np.array([[[255, 0, 0, 255], [0, 255, 0, 0], [0, 0, 255, 100]]], np.uint8)
+    p.save(tmp_path / "p.gif", transparency=1)
+    files["p.gif"] = np.array([[[255, 0, 0, 255], [0, 255, 0, 0], [0, 0, 255, 255]]], np.uint8)
+    gray = Image.fromarray(np.array([[5, 6, 7]], np.uint8), "L")
+    gray.save(tmp_path / "l.png", transparency=6)
+    files["l.png"] = np.array([[[5, 5, 5, 255], [6, 6, 6, 0], [7, 7, 7, 255]]], np.uint8)
+    rgb = Image.fromarray(np.array([[[1, 2, 3], [4, 5, 6], [1, 2, 3]]], np.uint8), "RGB")
+    rgb.save(tmp_path / "rgb.png", transparency=(1, 2, 3))
+    files["rgb.png"] = np.array([[[1, 2, 3, 0], [4, 5, 6, 255], [1, 2, 3, 0]]], np.uint8)
+    return {tmp_path / name: expected for name, expected in files.items()}
+
+
+def test_every_kind_of_transparency_is_kept(tmp_path):
+    for path, expected in _alpha_files(tmp_path).items():
+        got = read_image(path)
+        assert got.shape == expected.shape, path.name
+        visible = expected[..., 3] > 0  # the colour of a fully transparent pixel is not specified
+        np.testing.assert_array_equal(got[..., 3], expected[..., 3], err_msg=path.name)
+        np.testing.assert_array_equal(got[visible], expected[visible], err_msg=path.name)
+
+
+def test_16_bit_rgba_png_keeps_alpha_to_8_bits(tmp_path):
+    rgba16 = np.random.default_rng(4).integers(0, 65536, (5, 6, 4)).astype(np.uint16)
+    rgba16[0, 0, 3] = 0
+    path = tmp_path / "rgba16.png"
+    path.write_bytes(png16_rgba_bytes(rgba16))
+    np.testing.assert_array_equal(read_image(path), (rgba16 >> 8).astype(np.uint8))
+
+
+def test_transparency_colour_unused_gives_rgb(tmp_path):
+    """A palette with a transparent entry no pixel uses is an opaque image: (H, W, 3)."""
+    p = Image.new("P", (2, 1))
+    p.putpalette([255, 0, 0, 0, 255, 0])
+    p.putdata([0, 0])
+    p.save(tmp_path / "p.png", transparency=1)
+    assert read_image(tmp_path / "p.png").tolist() == [[[255, 0, 0], [255, 0, 0]]]
 
 
 def test_opaque_alpha_gives_no_warning(tmp_path, recwarn):
@@ -145,8 +203,8 @@ def test_read_in_strips_equals_whole_image_conversion(tmp_path, monkeypatch):
     Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
     white = Image.new("RGBA", (50, 45), (255, 255, 255, 255))
     expected = np.asarray(Image.alpha_composite(white, Image.fromarray(rgba, "RGBA")).convert("RGB"))
-    with pytest.warns(UserWarning, match="composited on white"):
-        np.testing.assert_array_equal(read_image(tmp_path / "a.png"), expected)
+    np.testing.assert_array_equal(read_image(tmp_path / "a.png", background="white"), expected)
+    np.testing.assert_array_equal(read_image(tmp_path / "a.png"), rgba)
     rgb = rgba[..., :3].copy()
     Image.fromarray(rgb).save(tmp_path / "b.png")
     np.testing.assert_array_equal(read_image(tmp_path / "b.png"), rgb)

@@ -101,8 +101,8 @@ def test_real_photo_kmeans_improves_with_k(photo_path):
 @pytest.mark.parametrize(
     ("image", "message"),
     [
-        (np.zeros((4, 4), np.uint8), r"shape \(H, W, 3\)"),
-        (np.zeros((4, 4, 4), np.uint8), r"shape \(H, W, 3\)"),
+        (np.zeros((4, 4), np.uint8), r"shape \(H, W, 3\) or \(H, W, 4\)"),
+        (np.zeros((4, 4, 2), np.uint8), r"shape \(H, W, 3\) or \(H, W, 4\)"),
         (np.zeros((4, 4, 3), np.float64), r"must be uint8"),
         (np.zeros((0, 4, 3), np.uint8), r"image is empty"),
     ],
