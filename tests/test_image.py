@@ -335,3 +335,70 @@ def test_save_quantized_lossless_formats_hold_palette_of_labels(tmp_path, suffix
     n_bytes = save_quantized(tmp_path / f"q{suffix}", palette, labels)
     assert n_bytes == (tmp_path / f"q{suffix}").stat().st_size
     np.testing.assert_array_equal(read_image(tmp_path / f"q{suffix}"), palette[labels])
+
+
+# --------------------------------------------------------------------------- RGBA palette PNGs (tRNS)
+
+
+def _chunks(data: bytes) -> dict[bytes, bytes]:
+    """PNG chunks by type (the last of each type)."""
+    chunks, at = {}, 8
+    while at < len(data):
+        length = int.from_bytes(data[at : at + 4], "big")
+        chunks[data[at + 4 : at + 8]] = data[at + 8 : at + 8 + length]
+        at += 12 + length
+    return chunks
+
+
+@pytest.mark.parametrize("k", [2, 3, 16, 40, 256])
+def test_rgba_palette_png_round_trip(tmp_path, k):
+    from kmeans_lab import quantize
+
+    from .bad_files import soft_disc_rgba
+
+    rgba = soft_disc_rgba(64, 80)
+    rgba[::7, ::5, 3] = np.random.default_rng(1).integers(1, 255, rgba[::7, ::5, 3].shape)  # more alpha levels
+    q = quantize(rgba, k) if k < 256 else quantize(rgba, k, max_iter=5)
+    path = tmp_path / "q.png"
+    q.save(path)
+    data = path.read_bytes()
+    chunks = _chunks(data)
+    assert chunks[b"IHDR"][9] == 3 and chunks[b"IHDR"][8] == palette_png_bit_depth(q.k)  # indexed, smallest depth
+    alpha = q.palette[:, 3]
+    assert len(chunks[b"tRNS"]) == np.count_nonzero(alpha < 255)  # translucent entries first, the rest implied
+    assert sorted(chunks[b"tRNS"]) == sorted(alpha[alpha < 255].tolist())
+    back = read_image(path)
+    np.testing.assert_array_equal(back, q.image)  # colours and alpha as quantized
+    transparent = rgba[..., 3] == 0
+    assert (back[transparent] == 0).all()  # fully transparent stays fully transparent
+    with Image.open(path) as im:
+        assert im.mode == "P" and isinstance(im.info["transparency"], bytes)
+
+
+def test_opaque_rgba_palette_writes_no_trns(tmp_path):
+    palette = np.array([[1, 2, 3, 255], [4, 5, 6, 255]], np.uint8)
+    save_palette_png(tmp_path / "o.png", palette, np.array([[0, 1]]))
+    assert b"tRNS" not in _chunks((tmp_path / "o.png").read_bytes())
+    assert read_image(tmp_path / "o.png").tolist() == [[[1, 2, 3], [4, 5, 6]]]
+
+
+@pytest.mark.parametrize("suffix", [".webp", ".tif"])
+def test_rgba_quantized_in_formats_with_alpha(tmp_path, suffix):
+    palette = np.array([[0, 0, 0, 0], [200, 10, 10, 255], [10, 200, 10, 100]], np.uint8)
+    labels = np.tile(np.array([[0, 1, 2, 1]], np.uint8), (4, 2))
+    save_quantized(tmp_path / f"q{suffix}", palette, labels)
+    back = read_image(tmp_path / f"q{suffix}")
+    assert back.shape == (4, 8, 4)
+    if suffix == ".tif":
+        np.testing.assert_array_equal(back, palette[labels])
+    assert (back[..., 3][labels == 0] == 0).all()
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".bmp", ".pdf"])
+def test_rgba_refused_by_formats_without_alpha(tmp_path, suffix):
+    palette = np.array([[0, 0, 0, 0], [200, 10, 10, 255]], np.uint8)
+    with pytest.raises(ValueError, match=rf"q\{suffix}: \w+ cannot store transparency"):
+        save_quantized(tmp_path / f"q{suffix}", palette, np.array([[0, 1]]))
+    with pytest.raises(ValueError, match="cannot store transparency"):
+        save_rgb(tmp_path / f"q{suffix}", palette[np.array([[0, 1]])])
+    assert list(tmp_path.iterdir()) == []
