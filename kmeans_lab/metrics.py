@@ -33,7 +33,7 @@ from PIL import Image
 from ._optional import require
 from ._validation import check
 from .color import rgb_to_lab
-from .histogram import row_chunks
+from .histogram import pack_colors, row_chunks, unpack_colors
 from .image import palette_png_encoder
 
 # Pixels per block of the MSE's int64 temporaries (24 bytes per pixel each).
@@ -243,7 +243,33 @@ def delta_e(original: np.ndarray, approximation: np.ndarray) -> float:
     -------
     float
         Mean ΔE₀₀; about 1 is the just-noticeable difference, 0 for identical images.
+
+    Notes
+    -----
+    ΔE of a pixel depends only on its pair of colours, so it is computed once per distinct
+    (original, approximation) pair and weighted by the pair's pixel count: the same mean,
+    for a quantized photograph on about as many pairs as the original has colours (138,417
+    instead of 4.35 million pixels for ``coffee-2560x1700.jpg``). The pairs are counted by
+    sorting 48-bit keys in row blocks.
     """
     a, b = _pair(check("rgb_image", original, label="original"), approximation)
     color = require("skimage.color", "CIEDE2000")
-    return float(np.mean(color.deltaE_ciede2000(rgb_to_lab(a), rgb_to_lab(b))))
+    pairs, counts = _distinct_pairs(a, b)
+    lab = rgb_to_lab(pairs)
+    differences = color.deltaE_ciede2000(lab[:, 0], lab[:, 1])
+    return float(counts @ differences / counts.sum())
+
+
+def _distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct pixel colour pairs of two RGB images and their counts: ((m, 2, 3) uint8, (m,) float64)."""
+    parts = []
+    for top, block in row_chunks(a, _MSE_CHUNK_PIXELS * 16):
+        keys = pack_colors(block).astype(np.uint64) << np.uint64(24) | pack_colors(b[top : top + len(block)])
+        parts.append(np.unique(keys, return_counts=True))
+    keys, group = np.unique(np.concatenate([k for k, _ in parts]), return_inverse=True)
+    counts = np.bincount(group.reshape(-1), weights=np.concatenate([c for _, c in parts]), minlength=len(keys))
+    pairs = np.concatenate(
+        [unpack_colors((keys >> np.uint64(24)).astype(np.uint32)), unpack_colors((keys & 0xFFFFFF).astype(np.uint32))],
+        axis=1,
+    )
+    return pairs.reshape(-1, 2, 3), counts

@@ -160,3 +160,22 @@ def test_rgba_sizes_and_perceptual_metrics_refuse_alpha():
     for metric in (delta_e, ssim):
         with pytest.raises(ValueError, match=r"original must have shape \(H, W, 3\)"):
             metric(rgba, rgba)
+
+
+def test_delta_e_on_distinct_pairs_equals_the_per_pixel_mean(medium, monkeypatch):
+    from skimage.color import deltaE_ciede2000
+
+    from kmeans_lab import metrics
+    from kmeans_lab.color import rgb_to_lab
+
+    noisy = np.random.default_rng(3).integers(0, 256, size=(40, 30, 3), dtype=np.uint8)
+    for a, b in (
+        (medium, quantize(medium, 8).image),
+        (medium, quantize(medium, 8, dither=True).image),
+        (noisy, noisy[::-1]),
+    ):
+        direct = float(np.mean(deltaE_ciede2000(rgb_to_lab(a), rgb_to_lab(b))))
+        assert delta_e(a, b) == pytest.approx(direct, rel=1e-12)
+        monkeypatch.setattr(metrics, "_MSE_CHUNK_PIXELS", 7)  # blocks of rows, merged
+        assert delta_e(a, b) == pytest.approx(direct, rel=1e-12)
+        monkeypatch.undo()

@@ -1,0 +1,133 @@
+"""RGBA comparisons for the report: transparent versions of the photographs, and the quantizers that keep alpha.
+
+The bundled photographs are opaque; :func:`vignette` and :func:`cutout` give each the two
+kinds of transparency palette PNGs are made for — a soft circular fade to fully transparent
+(shadows, glows, antialiased edges) and a hard-edged cut-out (an icon or a product on a
+transparent background). :func:`rgba_rows` quantizes one RGBA image with kmeans_lab,
+libimagequant and Pillow's fast octree, and measures each output as the palette PNG with
+``tRNS`` that kmeans_lab writes (the same encoder for all, so the bytes compare the
+quantization, not the PNG writer), with the RGBA MSE of :mod:`kmeans_lab.metrics`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from ..histogram import distinct_colors
+from ..metrics import bits_per_pixel, mse, palette_png_bytes, png24_bytes, psnr_from_mse
+from .contenders import RGBA_CONTENDERS, available_contenders
+
+__all__ = ["RGBA_KS", "RGBA_METHODS", "SHAPES", "vignette", "cutout", "rgba_rows"]
+
+#: The K of the RGBA comparison.
+RGBA_KS = (16, 64, 256)
+#: The quantizers compared, by their names in :data:`kmeans_lab.lab.contenders.RGBA_CONTENDERS`.
+RGBA_METHODS = ("kmeans_lab", "imagequant", "pillow_fastoctree")
+
+
+def _polar(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Radius (1 on the ellipse inscribed in the image) and angle of each pixel centre."""
+    yy, xx = np.mgrid[0:height, 0:width]
+    dy = (yy + 0.5 - height / 2) / (height / 2)
+    dx = (xx + 0.5 - width / 2) / (width / 2)
+    return np.hypot(dy, dx), np.arctan2(dy, dx)
+
+
+def vignette(image: np.ndarray, *, fade: float = 0.45) -> np.ndarray:
+    """``image`` with a soft circular alpha: opaque inside radius ``1 − fade``, 0 from the inscribed ellipse on.
+
+    Alpha falls linearly along the radius (radius 1 on the ellipse inscribed in the image).
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W, 3), uint8
+    fade : float, default 0.45
+        Width of the ramp as a fraction of the half-axes.
+
+    Returns
+    -------
+    ndarray of shape (H, W, 4), uint8
+        For the default ``fade`` 21.5 % of the pixels are fully transparent (the corners,
+        1 − π/4), 24 % opaque (π·0.55²/4) and the rest translucent.
+    """
+    radius, _ = _polar(*image.shape[:2])
+    alpha = np.rint(np.clip((1.0 - radius) / fade, 0.0, 1.0) * 255).astype(np.uint8)
+    return np.dstack([image, alpha])
+
+
+def cutout(image: np.ndarray) -> np.ndarray:
+    """``image`` cut out along a five-petal outline with hard edges: alpha 255 inside, 0 outside.
+
+    The outline, radius ``0.7 + 0.2·cos 5θ`` of the half-axes, is not convex, so the
+    transparent area (60 % of the pixels) reaches into the picture as an icon's or a
+    product photograph's does.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W, 3), uint8
+
+    Returns
+    -------
+    ndarray of shape (H, W, 4), uint8
+    """
+    radius, angle = _polar(*image.shape[:2])
+    inside = radius < 0.7 + 0.2 * np.cos(5 * angle)
+    return np.dstack([image, np.where(inside, 255, 0).astype(np.uint8)])
+
+
+#: The transparent versions of a photograph, by name.
+SHAPES = {"vignette": vignette, "cutout": cutout}
+
+
+def rgba_rows(
+    rgba: np.ndarray, ks: Iterable[int] = RGBA_KS, names: Sequence[str] = RGBA_METHODS, *, seed: int = 0
+) -> list[dict]:
+    """Each quantizer at each K on one RGBA image, measured as a palette PNG with ``tRNS``.
+
+    Parameters
+    ----------
+    rgba : ndarray of shape (H, W, 4), uint8
+    ks : iterable of int
+    names : sequence of str
+        Keys of :data:`kmeans_lab.lab.contenders.RGBA_CONTENDERS`; those not installed are skipped.
+    seed : int, default 0
+
+    Returns
+    -------
+    list of dict
+        One per (method, K): ``method``, ``k``, ``colors`` (distinct visible colours of the
+        output, all fully transparent pixels counting as one), ``transparent_kept`` (every
+        fully transparent pixel still fully transparent), ``bytes``, ``bpp``, ``ratio``
+        (32-bit RGBA PNG bytes / palette PNG bytes), ``mse`` (RGBA), ``psnr`` and
+        ``seconds`` (one run of the quantizer).
+    """
+    runnable, _ = available_contenders(list(names))
+    png32 = png24_bytes(rgba)
+    transparent = rgba[..., 3] == 0
+    rows = []
+    for name in runnable:
+        for k in ks:
+            start = time.perf_counter()
+            out = RGBA_CONTENDERS[name](rgba, k, seed)
+            seconds = time.perf_counter() - start
+            colors, _, inverse = distinct_colors(out)
+            n_bytes = palette_png_bytes(colors, inverse.astype(np.uint8).reshape(out.shape[:2]))
+            error = mse(rgba, out)
+            rows.append(
+                {
+                    "method": name,
+                    "k": k,
+                    "colors": len(colors),
+                    "transparent_kept": bool((out[transparent, 3] == 0).all()),
+                    "bytes": n_bytes,
+                    "bpp": bits_per_pixel(n_bytes, rgba),
+                    "ratio": png32 / n_bytes,
+                    "mse": error,
+                    "psnr": psnr_from_mse(error),
+                    "seconds": seconds,
+                }
+            )
+    return rows
