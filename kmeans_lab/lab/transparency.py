@@ -20,7 +20,7 @@ from ..histogram import distinct_colors
 from ..metrics import bits_per_pixel, mse, palette_png_bytes, png24_bytes, psnr_from_mse
 from .contenders import RGBA_CONTENDERS, available_contenders
 
-__all__ = ["RGBA_KS", "RGBA_METHODS", "SHAPES", "vignette", "cutout", "rgba_rows"]
+__all__ = ["RGBA_KS", "RGBA_METHODS", "SHAPES", "vignette", "cutout", "rgba_rows", "on_checkerboard"]
 
 #: The K of the RGBA comparison.
 RGBA_KS = (16, 64, 256)
@@ -131,3 +131,23 @@ def rgba_rows(
                 }
             )
     return rows
+
+
+def on_checkerboard(rgba: np.ndarray, *, square: int = 8) -> np.ndarray:
+    """An RGBA image composited on a light and mid grey checkerboard, as image editors show transparency.
+
+    Parameters
+    ----------
+    rgba : ndarray of shape (H, W, 4), uint8
+    square : int, default 8
+        Side of the checkerboard's squares, pixels.
+
+    Returns
+    -------
+    ndarray of shape (H, W, 3), uint8
+    """
+    h, w = rgba.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    board = np.where((yy // square + xx // square) % 2 == 0, 204.0, 153.0)[..., None]
+    alpha = rgba[..., 3:].astype(np.float64) / 255.0
+    return np.rint(rgba[..., :3] * alpha + board * (1.0 - alpha)).astype(np.uint8)
