@@ -402,3 +402,31 @@ def test_rgba_refused_by_formats_without_alpha(tmp_path, suffix):
     with pytest.raises(ValueError, match="cannot store transparency"):
         save_rgb(tmp_path / f"q{suffix}", palette[np.array([[0, 1]])])
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_exif_orientation_with_alpha(tmp_path, orientation):
+    stored = np.random.default_rng(orientation).integers(0, 256, (5, 7, 4), dtype=np.uint8)
+    stored[0, :, 3] = 0
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(stored, "RGBA").save(tmp_path / "o.png", exif=exif)
+    with Image.open(tmp_path / "o.png") as im:
+        expected = np.asarray(ImageOps.exif_transpose(im).convert("RGBA"))
+    np.testing.assert_array_equal(read_image(tmp_path / "o.png"), expected)
+
+
+def test_transparency_found_and_read_in_strips(tmp_path, monkeypatch):
+    """A palette image whose only transparent pixels lie in its last strip: found, and read strip by strip."""
+    import kmeans_lab.image as image_module
+
+    monkeypatch.setattr(image_module, "_STRIP_PIXELS", 3 * 20)  # strips of 3 rows
+    index = np.zeros((13, 20), np.uint8)
+    index[-1, 5:9] = 1
+    p = Image.fromarray(index, "P")
+    p.putpalette([10, 20, 30, 40, 50, 60])
+    p.save(tmp_path / "p.png", transparency=bytes([255, 0]))
+    got = read_image(tmp_path / "p.png")
+    assert got.shape == (13, 20, 4)
+    assert (got[..., 3] == np.where(index == 1, 0, 255)).all()
+    assert (got[index == 0][:, :3] == [10, 20, 30]).all()
