@@ -34,3 +34,12 @@ def test_rgba_rows_measure_every_method(thumbnail):
         assert row["psnr"] == pytest.approx(10 * np.log10(1 / row["mse"]))
     ours = [r for r in rows if r["method"] == "kmeans_lab"]
     assert all(r["transparent_kept"] for r in ours) and [r["colors"] for r in ours] == [4, 16]
+
+
+def test_command_line_prints_the_target_table(capsys, tmp_path):
+    from kmeans_lab.lab.transparency import main
+
+    assert main(["chelsea.png", "-k", "4", "--csv", str(tmp_path / "rows.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "chelsea.png vignette" in out and "chelsea.png cutout" in out
+    assert "kmeans_lab lowest in" in out and (tmp_path / "rows.csv").is_file()
