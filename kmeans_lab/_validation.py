@@ -17,10 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import ImageColor
 
 __all__ = [
     "ALGORITHMS",
     "COLOR_SPACES",
+    "DITHER_METHODS",
     "INIT_NAMES",
     "MAX_PALETTE_COLORS",
     "RULES",
@@ -34,7 +36,10 @@ ALGORITHMS = ("auto", "hamerly", "lloyd")
 #: Initialiser names (see :mod:`kmeans_lab.cluster.init`).
 INIT_NAMES = ("random", "in_pixels", "kmeans++")
 #: Colour spaces the quantizer can cluster in (see :mod:`kmeans_lab.color`).
-COLOR_SPACES = ("rgb", "lab")
+COLOR_SPACES = ("rgb", "lab", "oklab")
+#: Ways of mapping pixels to a palette besides the nearest colour (see :mod:`kmeans_lab.dither`);
+#: ``dither=True`` means the first.
+DITHER_METHODS = ("floyd-steinberg", "ordered")
 #: A palette PNG, a GIF and Pillow's dithering hold at most this many colours.
 MAX_PALETTE_COLORS = 256
 
@@ -130,15 +135,53 @@ class OneOf(_Rule):
 
 
 @dataclass(frozen=True)
-class Flag(_Rule):
-    """``True`` or ``False`` (NumPy booleans included)."""
+class Dither(_Rule):
+    """``False`` (no dithering), ``True`` (the first of :data:`DITHER_METHODS`) or a method name.
 
-    expected: str = "True or False"
+    Normalised to ``False`` or the method's name, so ``if dither:`` still asks "any dithering?".
+    """
 
-    def convert(self, value: object, **context: object) -> bool:
-        if not isinstance(value, bool | np.bool_):
-            raise self.invalid()
-        return bool(value)
+    expected: str = "True, False or one of " + ", ".join(repr(m) for m in DITHER_METHODS)
+
+    def convert(self, value: object, **context: object) -> bool | str:
+        if isinstance(value, bool | np.bool_):
+            return DITHER_METHODS[0] if value else False
+        if isinstance(value, str) and value in DITHER_METHODS:
+            return value
+        raise self.invalid()
+
+
+@dataclass(frozen=True)
+class Color(_Rule):
+    """An opaque colour: a name or ``#rrggbb`` that Pillow knows, ``"R,G,B"``, or three integers 0..255.
+
+    Returned as a tuple of three ints; ``None`` is accepted when ``optional``.
+    """
+
+    optional: bool = False
+    expected: str = "a colour: a name ('white'), '#rrggbb', 'R,G,B' or three integers 0..255"
+
+    def convert(self, value: object, **context: object) -> tuple[int, int, int] | None:
+        if value is None and self.optional:
+            return None
+        if isinstance(value, str):
+            text = value.strip()
+            if text.count(",") == 2 and not text.lower().startswith(("rgb", "hs")):
+                value = text.split(",")
+            else:
+                try:
+                    value = ImageColor.getrgb(text)
+                except ValueError:
+                    raise self.invalid() from None
+        try:
+            channels = [Integer(0, 255).convert(v if not isinstance(v, str) else int(v.strip())) for v in value]
+        except (TypeError, ValueError, _Invalid):
+            raise self.invalid() from None
+        if len(channels) == 4 and channels[3] == 255:
+            channels = channels[:3]
+        if len(channels) != 3:
+            raise _Invalid("{label} must be an opaque colour (three channels), got {value!r}")
+        return tuple(channels)
 
 
 @dataclass(frozen=True)
@@ -218,14 +261,22 @@ class Init(_Rule):
 
 @dataclass(frozen=True)
 class ImageArray(_Rule):
-    """An image array of shape ``(H, W, 3)``, uint8, H, W ≥ 1."""
+    """An image array of shape ``(H, W, C)``, uint8, H, W ≥ 1, C one of ``channels``.
 
-    expected: str = "an (H, W, 3) uint8 array"
+    ``C = 3`` is sRGB, ``C = 4`` sRGB with straight (not premultiplied) alpha.
+    """
+
+    channels: tuple[int, ...] = (3, 4)
+
+    @property
+    def expected(self) -> str:
+        return " or ".join(f"an (H, W, {c}) uint8 array" for c in self.channels)
 
     def convert(self, value: object, **context: object) -> np.ndarray:
         arr = np.asarray(value)
-        if arr.ndim != 3 or arr.shape[2] != 3:
-            raise _Invalid(f"{{label}} must have shape (H, W, 3), got {arr.shape}")
+        if arr.ndim != 3 or arr.shape[2] not in self.channels:
+            shapes = " or ".join(f"(H, W, {c})" for c in self.channels)
+            raise _Invalid(f"{{label}} must have shape {shapes}, got {arr.shape}")
         if arr.dtype != np.uint8:
             raise _Invalid(f"{{label}} must be uint8 (0..255), got dtype {arr.dtype}")
         if arr.shape[0] == 0 or arr.shape[1] == 0:
@@ -244,12 +295,14 @@ RULES: dict[str, _Rule] = {
     "algorithm": OneOf(ALGORITHMS),
     "init": Init(),
     "color_space": OneOf(COLOR_SPACES),
-    "dither": Flag(),
+    "dither": Dither(),
     "target_psnr": Real(),
     "max_bytes": Integer(1),
     "points": Points(),
     "sample_weight": Weights(),
-    "image": ImageArray(),
+    "image": ImageArray(),  # RGB or RGBA
+    "rgb_image": ImageArray(channels=(3,)),  # where alpha has no meaning (CIEDE2000, SSIM, Pillow's dithering)
+    "background": Color(optional=True),  # None: keep transparency (read_image)
     "max_pixels": Integer(1, optional=True),  # None: no limit (read_image only; the CLI takes a number)
 }
 
@@ -301,13 +354,13 @@ def check_palette_size(k: int, what: str = "a palette PNG holds", *, label: str 
 
 
 def option_type(name: str) -> Callable[[str], object]:
-    """An ``argparse`` ``type=`` converter for a numeric option, by the rule of ``name``.
+    """An ``argparse`` ``type=`` converter for an option, by the rule of ``name`` (numbers and colours).
 
     The message leaves out the name: argparse already prefixes the option
     (``argument --seed: must be an integer >= 0, got '-1'``).
     """
     rule = RULES[name]
-    parse = int if isinstance(rule, Integer) else float
+    parse = int if isinstance(rule, Integer) else float if isinstance(rule, Real) else str
 
     def convert(text: str) -> object:
         try:

@@ -34,7 +34,7 @@ def choose_k(
 
     Parameters
     ----------
-    image : ndarray of shape (H, W, 3), uint8
+    image : ndarray of shape (H, W, 3) or (H, W, 4), uint8
     target_psnr : float, optional
         Quality wanted in dB (:func:`kmeans_lab.metrics.psnr`, peak 1 on the [0, 1] scale).
     max_bytes : int, optional
@@ -44,8 +44,8 @@ def choose_k(
         Largest K tried; at most 256 with ``max_bytes`` (a palette PNG holds 256 colours).
         K above the image's distinct colours is never tried: at that many colours the
         image is already lossless.
-    dither : bool, default False
-        Map pixels by Floyd–Steinberg dithering (:func:`kmeans_lab.apply_palette`).
+    dither : bool or {"floyd-steinberg", "ordered"}, default False
+        Map pixels by dithering (:func:`kmeans_lab.apply_palette`).
     **fit_options
         Passed to :func:`kmeans_lab.fit_palette` (``seed``, ``init``, ``color_space``, ...),
         the same for every K.
@@ -87,7 +87,7 @@ def choose_k(
     k_max = check("k_max", k_max)
     if max_bytes is not None:
         check_palette_size(k_max, label="k_max")
-    if check("dither", dither):
+    if check("dither", dither) == "floyd-steinberg":
         check_palette_size(k_max, "dithering maps to", label="k_max")
     histogram = ColorHistogram.from_image(image)
     k_hi = min(k_max, len(histogram))

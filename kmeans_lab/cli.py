@@ -22,10 +22,17 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from ._validation import COLOR_SPACES, INIT_NAMES, check_palette_size, option_type
+from ._validation import COLOR_SPACES, DITHER_METHODS, INIT_NAMES, check_palette_size, option_type
 from .choose import choose_k
 from .histogram import distinct_colors, row_chunks
-from .image import DEFAULT_MAX_PIXELS, ImageError, ImageTooLargeError, check_output_path, read_image
+from .image import (
+    DEFAULT_MAX_PIXELS,
+    ImageError,
+    ImageTooLargeError,
+    check_output_path,
+    check_quantized_output,
+    read_image,
+)
 from .metrics import mse, palette_mse, psnr_from_mse
 from .quantization import quantize
 
@@ -60,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Quantize INPUT to K colours by exact k-means on its distinct colours and write OUTPUT. "
             "The output format follows the suffix: .png is a palette PNG (K <= 256) with the "
             "smallest bit depth that holds K colours; .jpg, .pdf, .webp, .tif, .bmp are RGB. "
+            "An INPUT with transparent pixels keeps them (premultiplied RGBA k-means; a .png gets a "
+            "tRNS chunk; .webp and .tif are RGBA) unless --background composites it. "
             "Prints K, MSE (on the [0, 1] scale), PSNR, seconds, input and output bytes."
         ),
     )
@@ -120,14 +129,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compress.add_argument(
         "--dither",
-        action="store_true",
-        help="map pixels to the palette by Floyd-Steinberg error diffusion (lower PSNR, smoother gradients)",
+        nargs="?",
+        const=DITHER_METHODS[0],
+        default=False,
+        choices=DITHER_METHODS,
+        metavar="METHOD",
+        help="dither the pixels onto the palette (lower PSNR, smoother gradients): 'floyd-steinberg' "
+        "(the default METHOD; error diffusion, RGB only) or 'ordered' (8x8 Bayer threshold: deterministic "
+        "per pixel position, the same in tiles and animation frames, works with transparency)",
     )
     compress.add_argument(
         "--color-space",
         choices=COLOR_SPACES,
         default="rgb",
-        help="colour space k-means clusters in: rgb (default) or lab (CIELAB, palette converted back to sRGB)",
+        help="colour space k-means clusters in: rgb (default), lab (CIELAB) or oklab (Oklab); the palette "
+        "is converted back to sRGB; an image with transparency is clustered in premultiplied rgb only",
+    )
+    compress.add_argument(
+        "--background",
+        type=option_type("background"),
+        default=None,
+        metavar="COLOR",
+        help="composite an INPUT with transparency on COLOR ('white', '#rrggbb' or R,G,B) and quantize the "
+        "opaque result; default: keep the transparency",
     )
     compress.add_argument(
         "--max-pixels",
@@ -225,7 +249,7 @@ def _compress(args: argparse.Namespace, progress: dict[str, Path]) -> int:
         raise ValueError(f"{output}: --target-psnr and --max-bytes write a palette PNG; use a .png output")
     # Everything about the output (format, folder, permissions, K <= 256 for .png) before any work.
     check_output_path(output, inputs=(source,), k=args.k)
-    if args.k is not None and args.dither:
+    if args.k is not None and args.dither == "floyd-steinberg":
         check_palette_size(args.k, "--dither maps to", label="K")
 
     notes: list[str] = []
@@ -240,11 +264,13 @@ def _compress(args: argparse.Namespace, progress: dict[str, Path]) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            image = read_image(source, max_pixels=args.max_pixels)
+            image = read_image(source, background=args.background, max_pixels=args.max_pixels)
         except ImageTooLargeError as exc:
             raise ImageTooLargeError(
                 exc.path, exc.pixels, exc.limit, advice="raise the limit with --max-pixels N"
             ) from None
+        if image.shape[2] == 4:
+            _check_alpha_options(args, output)
         start = time.perf_counter()
         if choosing:
             k, result = choose_k(image, target_psnr=args.target_psnr, max_bytes=args.max_bytes, **options)
@@ -262,6 +288,8 @@ def _compress(args: argparse.Namespace, progress: dict[str, Path]) -> int:
         notes.append("PDF output embeds the image as JPEG; MSE is of the quantized image before embedding")
     elif suffix in _LOSSY_SUFFIXES:
         written = read_image(output, max_pixels=None)  # the size of the input, already accepted
+        if written.shape[2] < image.shape[2]:  # every pixel came out opaque
+            written = np.dstack([written, np.full(written.shape[:2], 255, np.uint8)])
         error = mse(image, written)
         palette_colors, colors = colors, len(distinct_colors(written)[0])
         del written
@@ -278,8 +306,11 @@ def _compress(args: argparse.Namespace, progress: dict[str, Path]) -> int:
         "k": k,
         "target_psnr": args.target_psnr,
         "max_bytes": args.max_bytes,
-        "dither": args.dither,
+        "dither": bool(args.dither),
+        "dither_method": args.dither or None,
         "color_space": args.color_space,
+        "alpha": image.shape[2] == 4,
+        "background": None if args.background is None else "#{:02x}{:02x}{:02x}".format(*args.background),
         "colors": colors,
         "input_colors": result.n_distinct,
         "init": args.init,
@@ -300,6 +331,22 @@ def _compress(args: argparse.Namespace, progress: dict[str, Path]) -> int:
     else:
         print(_format_text(report, choosing))
     return 0
+
+
+def _check_alpha_options(args: argparse.Namespace, output: Path) -> None:
+    """Refuse, before quantizing, the options an image with transparency cannot take."""
+    advice = "or give --background COLOR to composite the image first"
+    check_quantized_output(output, args.k or 1, alpha=True)
+    if args.color_space != "rgb":
+        raise ValueError(
+            f"{args.input or args.image}: has transparency, clustered in premultiplied rgb only; "
+            f"drop --color-space {args.color_space}, {advice}"
+        )
+    if args.dither == "floyd-steinberg":
+        raise ValueError(
+            f"{args.input or args.image}: has transparency; Floyd-Steinberg dithering takes RGB only: "
+            f"use --dither ordered, {advice}"
+        )
 
 
 def _palette_stats(image: np.ndarray, palette: np.ndarray, labels: np.ndarray) -> tuple[float, int]:
@@ -328,9 +375,15 @@ def _format_text(r: dict, choosing: bool = False) -> str:
             f"input    {r['input']}  {r['width']}x{r['height']}, "
             f"{r['input_colors']:,} colours, {r['input_bytes']:,} bytes",
             f"k        {r['k']}  (init {r['init']}, seed {r['seed']}, {r['n_iter']} iterations, "
-            f"{r['color_space']}{', dithered' if r['dither'] else ''}"
+            f"{'premultiplied rgba' if r['alpha'] else r['color_space']}"
+            f"{', dithered ' + r['dither_method'] if r['dither'] else ''}"
             f"{'' if r['converged'] else ', not converged'})",
-            f"mse      {r['mse']:.6g}  (mean over pixels and channels, [0, 1] scale)",
+            f"mse      {r['mse']:.6g}  "
+            + (
+                "(premultiplied RGBA: squared error of R, G, B and A summed, / 3 per pixel, [0, 1] scale)"
+                if r["alpha"]
+                else "(mean over pixels and channels, [0, 1] scale)"
+            ),
             f"psnr     {psnr}",
             seconds,
             f"output   {r['output']}  {r['colors']} colours, {r['output_bytes']:,} bytes",

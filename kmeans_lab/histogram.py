@@ -5,6 +5,9 @@ k-means on the distinct colours weighted by their counts is exactly the k-means 
 pixel (:mod:`kmeans_lab.quantization`), and the k-means of every pixel of a collection is the
 weighted k-means of the summed histograms. :class:`ColorHistogram` is that summary: exact,
 mergeable with ``+``, and small enough to ship between processes.
+
+RGBA images (``(H, W, 4)``, straight alpha) are counted too, by sorting 32-bit keys
+``0xAARRGGBB`` in row blocks, every fully transparent pixel counted as ``(0, 0, 0, 0)``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,15 @@ import numpy as np
 
 from ._validation import check
 
-__all__ = ["ColorHistogram", "distinct_colors", "pack_colors", "unpack_colors", "row_chunks"]
+__all__ = [
+    "ColorHistogram",
+    "distinct_colors",
+    "pack_colors",
+    "unpack_colors",
+    "row_chunks",
+    "OPAQUE_KEY_MIN",
+    "RGB_KEY_MASK",
+]
 
 # Above this many pixels a 2^24-entry presence table (two linear passes) beats sorting.
 _TABLE_MIN_PIXELS = 1 << 18
@@ -24,14 +35,23 @@ _TABLE_MIN_PIXELS = 1 << 18
 # bytes per pixel of the chunk) whatever the image's size.
 _CHUNK_PIXELS = 1 << 22
 _KEY_SPACE = 1 << 24
+#: RGBA keys ``0xAARRGGBB`` at or above this are opaque (their low 24 bits are the RGB key).
+OPAQUE_KEY_MIN = np.uint32(0xFF000000)
+#: The RGB part of a key; an RGBA key at or below it is fully transparent (packed as 0).
+RGB_KEY_MASK = np.uint32(0xFFFFFF)
 
 
 def pack_colors(colors: np.ndarray) -> np.ndarray:
-    """Colours as 24-bit integer keys ``0xRRGGBB`` (their order is the lexicographic colour order).
+    """Colours as integer keys: ``0xRRGGBB`` for RGB, ``0xAARRGGBB`` for RGBA.
+
+    For RGB the order of the keys is the lexicographic colour order; an RGBA key sorts by
+    alpha first, so the opaque colours come last, in RGB order, each its RGB key plus
+    ``0xFF000000``. Every fully transparent colour ``(r, g, b, 0)`` packs to 0, the key of
+    ``(0, 0, 0, 0)``: all of them look alike, and are counted as one.
 
     Parameters
     ----------
-    colors : ndarray of shape (..., 3), uint8
+    colors : ndarray of shape (..., 3) or (..., 4), uint8
 
     Returns
     -------
@@ -39,31 +59,49 @@ def pack_colors(colors: np.ndarray) -> np.ndarray:
 
     Notes
     -----
-    The bytes B, G, R, 0 of each colour are laid out in an (n, 4) buffer and read as one
-    little-endian uint32: three strided byte copies, no widening of whole channels.
+    The bytes B, G, R, A (0 for RGB) of each colour are laid out in an (n, 4) buffer and
+    read as one little-endian uint32: strided byte copies, no widening of whole channels.
 
     Examples
     --------
     >>> import numpy as np
     >>> hex(int(pack_colors(np.array([[0x12, 0x34, 0x56]], np.uint8))[0]))
     '0x123456'
+    >>> [hex(int(k)) for k in pack_colors(np.array([[0x12, 0x34, 0x56, 0xFF], [9, 9, 9, 0]], np.uint8))]
+    ['0xff123456', '0x0']
     """
-    flat = np.asarray(colors).reshape(-1, 3)
+    colors = np.asarray(colors)
+    channels = colors.shape[-1]
+    flat = colors.reshape(-1, channels)
     buf = np.zeros((len(flat), 4), dtype=np.uint8)
     buf[:, 0] = flat[:, 2]
     buf[:, 1] = flat[:, 1]
     buf[:, 2] = flat[:, 0]
+    if channels == 4:
+        buf[:, 3] = flat[:, 3]
     # Read as little-endian whatever the machine; a no-op conversion on little-endian ones.
-    return buf.view("<u4").reshape(-1).astype(np.uint32, copy=False)
+    keys = buf.view("<u4").reshape(-1).astype(np.uint32, copy=False)
+    if channels == 4:
+        keys[keys <= RGB_KEY_MASK] = 0  # alpha 0: one transparent colour
+    return keys
 
 
-def unpack_colors(keys: np.ndarray) -> np.ndarray:
-    """Keys ``0xRRGGBB`` back to colours: (m,) uint32 → (m, 3) uint8 (inverse of :func:`pack_colors`)."""
+def unpack_colors(keys: np.ndarray, channels: int = 3) -> np.ndarray:
+    """Keys back to colours: (m,) uint32 → (m, channels) uint8 (inverse of :func:`pack_colors`).
+
+    Parameters
+    ----------
+    keys : ndarray of shape (m,), uint32
+        ``0xRRGGBB`` (``channels=3``) or ``0xAARRGGBB`` (``channels=4``).
+    channels : {3, 4}, default 3
+    """
     keys = np.asarray(keys, dtype=np.uint32)
-    colors = np.empty((len(keys), 3), dtype=np.uint8)
-    colors[:, 0] = keys >> 16
+    colors = np.empty((len(keys), channels), dtype=np.uint8)
+    colors[:, 0] = (keys >> 16) & 0xFF
     colors[:, 1] = (keys >> 8) & 0xFF
     colors[:, 2] = keys & 0xFF
+    if channels == 4:
+        colors[:, 3] = keys >> 24
     return colors
 
 
@@ -83,14 +121,17 @@ class ColorHistogram:
 
     Attributes
     ----------
-    colors : ndarray of shape (m, 3), uint8
-        Distinct colours in lexicographic (R, G, B) order.
+    colors : ndarray of shape (m, 3) or (m, 4), uint8
+        Distinct colours in the order of their keys (:func:`pack_colors`): lexicographic
+        (R, G, B) order; for RGBA (straight alpha) by alpha first, fully transparent pixels
+        counted as the one colour ``(0, 0, 0, 0)``, which then comes first.
     counts : ndarray of shape (m,), int64
         Pixels of each colour, all ≥ 1.
 
     Notes
     -----
-    ``h1 + h2`` is the histogram of the pixels of both (exact); ``sum(histograms)`` works.
+    ``h1 + h2`` is the histogram of the pixels of both (exact); ``sum(histograms)`` works;
+    an RGB histogram added to an RGBA one counts its colours as opaque.
     An image's histogram costs O(N + 2^24) (a presence table and a bincount, no sort) in
     row blocks of a few million pixels, so its working set is bounded whatever the image's
     size; pickled, a histogram is 11 bytes per distinct colour.
@@ -111,18 +152,25 @@ class ColorHistogram:
 
     @classmethod
     def from_image(cls, image: np.ndarray) -> ColorHistogram:
-        """The histogram of one ``(H, W, 3) uint8`` image."""
+        """The histogram of one ``(H, W, 3)`` or ``(H, W, 4)`` uint8 image."""
         image = check("image", image)
-        return cls.from_keys_and_counts(*_count_keys(image))
+        channels = image.shape[2]
+        keys, counts = _count_keys(image) if channels == 3 else _count_rgba_keys(image)
+        return cls.from_keys_and_counts(keys, counts, channels)
 
     @classmethod
-    def from_keys_and_counts(cls, keys: np.ndarray, counts: np.ndarray) -> ColorHistogram:
-        """From sorted distinct keys ``0xRRGGBB`` (uint32) and their positive counts."""
-        return cls(unpack_colors(keys), np.asarray(counts, dtype=np.int64))
+    def from_keys_and_counts(cls, keys: np.ndarray, counts: np.ndarray, channels: int = 3) -> ColorHistogram:
+        """From sorted distinct keys (uint32, :func:`pack_colors`) and their positive counts."""
+        return cls(unpack_colors(keys, channels), np.asarray(counts, dtype=np.int64))
+
+    @property
+    def channels(self) -> int:
+        """3 for RGB colours, 4 for RGBA."""
+        return self.colors.shape[1]
 
     @property
     def keys(self) -> np.ndarray:
-        """The colours as sorted keys ``0xRRGGBB``, ndarray of shape (m,), uint32."""
+        """The colours as sorted keys (:func:`pack_colors`), ndarray of shape (m,), uint32."""
         return pack_colors(self.colors)
 
     @property
@@ -136,13 +184,14 @@ class ColorHistogram:
     def __add__(self, other: ColorHistogram) -> ColorHistogram:
         if not isinstance(other, ColorHistogram):
             return NotImplemented
-        keys = np.concatenate([self.keys, other.keys])
+        channels = max(self.channels, other.channels)
+        keys = np.concatenate([_keys_as(self, channels), _keys_as(other, channels)])
         counts = np.concatenate([self.counts, other.counts])
         # Two sorted runs: a stable sort merges them in linear time.
         order = np.argsort(keys, kind="stable")
         keys, counts = keys[order], counts[order]
         starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        return ColorHistogram.from_keys_and_counts(keys[starts], np.add.reduceat(counts, starts))
+        return ColorHistogram.from_keys_and_counts(keys[starts], np.add.reduceat(counts, starts), channels)
 
     def __radd__(self, other: object) -> ColorHistogram:
         # sum() starts from 0.
@@ -154,8 +203,14 @@ class ColorHistogram:
         return f"ColorHistogram({len(self)} colours, {self.n_pixels} pixels)"
 
 
+def _keys_as(histogram: ColorHistogram, channels: int) -> np.ndarray:
+    """The histogram's keys for ``channels``-channel colours (RGB colours as opaque RGBA)."""
+    keys = histogram.keys
+    return keys | OPAQUE_KEY_MIN if channels == 4 and histogram.channels == 3 else keys
+
+
 def _count_keys(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct keys of an image and their counts, in row blocks.
+    """Sorted distinct keys of an RGB image and their counts, in row blocks.
 
     Small images sort (``np.unique``, O(N log N)); large ones mark the keys present in a
     2^24-entry boolean table (16 MiB; cheaper than a 2^24 int64 histogram, which is
@@ -180,21 +235,42 @@ def _count_keys(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return present, counts
 
 
+def _count_rgba_keys(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct keys ``0xAARRGGBB`` of an RGBA image and their counts, in row blocks.
+
+    Sorts the keys of each block (``np.unique``) and merges the blocks' distinct keys the
+    same way: memory bounded by the block, O(N log N). A 2^32 key space rules out the
+    presence table of the RGB path; counting the opaque pixels through that table and
+    sorting only the others was measured slower (NumPy 2.4's SIMD sort of 32-bit keys;
+    4.35-megapixel photograph, 2 cores): 0.14 s against 0.05 s for a hard-edged cut-out,
+    0.25 s against 0.12 s for a soft vignette with half its pixels translucent.
+    """
+    parts = [np.unique(pack_colors(block), return_counts=True) for _, block in row_chunks(image)]
+    if len(parts) == 1:
+        keys, counts = parts[0]
+        return keys.astype(np.uint32), counts.astype(np.int64)
+    keys, group = np.unique(np.concatenate([keys for keys, _ in parts]), return_inverse=True)
+    counts = np.bincount(group.reshape(-1), weights=np.concatenate([c for _, c in parts]), minlength=len(keys))
+    return keys.astype(np.uint32), counts.astype(np.int64)
+
+
 def distinct_colors(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct colours of an image, their pixel counts and each pixel's colour index.
 
     Parameters
     ----------
-    image : ndarray of shape (H, W, 3), uint8
+    image : ndarray of shape (H, W, 3) or (H, W, 4), uint8
 
     Returns
     -------
-    colors : ndarray of shape (m, 3), uint8
-        Distinct colours in lexicographic (R, G, B) order.
+    colors : ndarray of shape (m, 3) or (m, 4), uint8
+        Distinct colours in the order of :class:`ColorHistogram` (lexicographic (R, G, B) for
+        RGB; fully transparent RGBA pixels are one colour, ``(0, 0, 0, 0)``).
     counts : ndarray of shape (m,), int64
         Pixels of each colour.
     inverse : ndarray of shape (H*W,), int32
-        ``colors[inverse]`` is the image in raster order.
+        ``colors[inverse]`` is the image in raster order (fully transparent pixels as
+        ``(0, 0, 0, 0)``).
 
     See Also
     --------
@@ -209,12 +285,13 @@ def distinct_colors(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     ([[0, 0, 0], [9, 9, 9]], [1, 2], [1, 0, 1])
     """
     image = check("image", image)
-    keys, counts = _count_keys(image)
+    channels = image.shape[2]
+    keys, counts = _count_keys(image) if channels == 3 else _count_rgba_keys(image)
     pixels = pack_colors(image)
-    if len(pixels) < _TABLE_MIN_PIXELS:
+    if len(pixels) < _TABLE_MIN_PIXELS or channels == 4:
         inverse = np.searchsorted(keys, pixels).astype(np.int32)
     else:
         index = np.empty(_KEY_SPACE, dtype=np.int32)  # a gather per pixel beats a binary search
         index[keys] = np.arange(len(keys), dtype=np.int32)
         inverse = index[pixels]
-    return unpack_colors(keys), counts, inverse
+    return unpack_colors(keys, channels), counts, inverse

@@ -1,8 +1,10 @@
 """Reading and writing image files.
 
 Reading gives an ``(H, W, 3) uint8`` sRGB array whatever the file holds (EXIF orientation
-applied; grayscale, palette, CMYK, 16-bit and alpha images converted), decoding at most
-``max_pixels`` pixels. Writing is atomic: the image goes to a hidden temporary file
+applied; grayscale, palette, CMYK and 16-bit images converted), or ``(H, W, 4)`` RGBA (straight
+alpha) when some pixel of the file is not opaque — unless a background colour is given to
+composite it on — decoding at most ``max_pixels`` pixels. A palette PNG of an RGBA palette
+carries the entries' alpha in a ``tRNS`` chunk. Writing is atomic: the image goes to a hidden temporary file
 ``.NAME.xxxxxxxx.tmp`` in the destination folder that is renamed over the target only once it
 is complete, so a failed or interrupted save never leaves a partial file (only SIGKILL or a
 crash can leave the temporary file behind). The file gets the mode a plain ``open(path, "w")``
@@ -55,6 +57,9 @@ OUTPUT_FORMATS: dict[str, str] = {
     ".webp": "WEBP",
 }
 
+# Output formats without an alpha channel.
+_NO_ALPHA_SUFFIXES = (".jpg", ".jpeg", ".bmp", ".pdf")
+
 #: Default ``max_pixels`` of :func:`read_image`: Pillow's default decompression-bomb limit
 #: (``PIL.Image.MAX_IMAGE_PIXELS`` as Pillow ships it, 1 GiB / 4 bytes / 3), about 89.5 megapixels.
 DEFAULT_MAX_PIXELS = 1024 * 1024 * 1024 // 4 // 3
@@ -72,6 +77,8 @@ _MULTI_FRAME_KINDS = {
     "TIFF": "multi-page TIFF",
 }
 _ORIENTATION = 0x0112  # EXIF tag
+# Modes with an alpha band (straight or premultiplied), alpha last.
+_ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
 
 
 class ImageError(ValueError):
@@ -100,14 +107,26 @@ class ImageTooLargeError(ImageError):
         )
 
 
-def read_image(path: str | os.PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """Read an image file as an sRGB array.
+def read_image(
+    path: str | os.PathLike,
+    *,
+    background: str | tuple[int, int, int] | None = None,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
+) -> np.ndarray:
+    """Read an image file as an sRGB array, with its transparency or composited on a background.
 
     Parameters
     ----------
     path : str or path-like
         Any file Pillow can decode. Of an animation or a multi-page file (GIF, APNG, WebP,
         TIFF) only the first frame is read, and a ``UserWarning`` says so.
+    background : colour or None, default None
+        ``None`` keeps transparency: a file with an alpha channel or a transparent colour
+        (RGBA, LA, palette or grayscale PNG with ``tRNS``, GIF, WebP, ...) in which some pixel
+        is not fully opaque is returned as ``(H, W, 4)`` RGBA. A colour — a name
+        (``"white"``), ``"#rrggbb"``, ``"R,G,B"`` or an ``(r, g, b)`` tuple — composites the
+        image on it (Pillow's ``alpha_composite``) and returns ``(H, W, 3)``, as
+        ``background="white"`` did by default before.
     max_pixels : int or None, default DEFAULT_MAX_PIXELS (89,478,485, Pillow's default limit)
         Refuse files announcing more pixels than this before decoding them (decompression
         bombs); ``None`` for no limit. A limit above ``PIL.Image.MAX_IMAGE_PIXELS`` raises
@@ -115,10 +134,11 @@ def read_image(path: str | os.PathLike, *, max_pixels: int | None = DEFAULT_MAX_
 
     Returns
     -------
-    ndarray of shape (H, W, 3), dtype uint8
+    ndarray of shape (H, W, 3) or (H, W, 4), dtype uint8
         The pixels, with EXIF orientation applied. Grayscale, palette and CMYK images are
-        converted to RGB; 16-bit samples are scaled to 8 bits; transparent pixels are
-        composited on white (a ``UserWarning`` says so).
+        converted to RGB (RGBA with straight alpha when transparency is kept); 16-bit
+        samples are scaled to 8 bits (16-bit RGBA and LA PNGs by Pillow, to the high byte).
+        A file whose every pixel is opaque gives ``(H, W, 3)`` whatever its mode.
 
     Raises
     ------
@@ -130,10 +150,13 @@ def read_image(path: str | os.PathLike, *, max_pixels: int | None = DEFAULT_MAX_
     Notes
     -----
     Memory: the decoded Pillow image (4 bytes per pixel for RGB) and the returned array
-    (3 bytes per pixel) are the only full-size buffers; the conversion runs in strips of
-    rows, EXIF rotations write straight into the rotated array, and the Pillow image is
-    freed before returning. Peak about 7 bytes per pixel, 3 after.
+    (3 bytes per pixel, 4 for RGBA) are the only full-size buffers; the conversion runs in
+    strips of rows, EXIF rotations write straight into the rotated array, and the Pillow
+    image is freed before returning. Peak about 7 bytes per pixel (8 for RGBA), 3 after.
+    Whether a file with alpha has a transparent pixel is found by a first pass over its
+    alpha (band extrema, or strips of a palette or colour-key image).
     """
+    background = check("background", background)
     max_pixels = check("max_pixels", max_pixels)
     path = Path(path)
     try:
@@ -159,7 +182,7 @@ def read_image(path: str | os.PathLike, *, max_pixels: int | None = DEFAULT_MAX_
                     raise ImageTooLargeError(path, width * height, max_pixels)
                 _note_frames(im, path)
                 im.load()  # decode everything now, so truncation is caught here
-                return _to_rgb(im, path)
+                return _to_array(im, background)
             finally:
                 im.close()  # frees the decoded image before the caller goes on
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -204,37 +227,57 @@ def _note_frames(im: Image.Image, path: Path) -> None:
         )
 
 
-def _oriented(height: int, width: int, orientation: object) -> tuple[np.ndarray, np.ndarray]:
+def _oriented(height: int, width: int, orientation: object, channels: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """The output array as the EXIF orientation makes it, and a view of it in file (stored) order.
 
     Writing the stored pixels into the view fills the output already rotated/flipped, as
     ``ImageOps.exif_transpose`` would, without a second full-size copy.
     """
     if orientation in (5, 6, 7, 8):
-        out = np.empty((width, height, 3), dtype=np.uint8)
+        out = np.empty((width, height, channels), dtype=np.uint8)
         swapped = out.transpose(1, 0, 2)
         stored = {5: swapped, 6: swapped[::-1, :], 7: swapped[::-1, ::-1], 8: swapped[:, ::-1]}[orientation]
     else:
-        out = np.empty((height, width, 3), dtype=np.uint8)
+        out = np.empty((height, width, channels), dtype=np.uint8)
         stored = {2: out[:, ::-1], 3: out[::-1, ::-1], 4: out[::-1]}.get(orientation, out)
     return out, stored
 
 
-def _to_rgb(im: Image.Image, path: Path) -> np.ndarray:
-    """Convert any Pillow mode to an (H, W, 3) uint8 array, strip by strip, EXIF orientation applied."""
+def _to_array(im: Image.Image, background: tuple[int, int, int] | None) -> np.ndarray:
+    """Convert any Pillow mode to an (H, W, 3) or (H, W, 4) uint8 array, strip by strip, EXIF orientation applied."""
     width, height = im.size
-    out, stored = _oriented(height, width, im.getexif().get(_ORIENTATION, 1))
-    convert, finish = _strip_converter(im, path)
+    convert, channels = _strip_converter(im, background)
+    out, stored = _oriented(height, width, im.getexif().get(_ORIENTATION, 1), channels)
     rows = max(1, _STRIP_PIXELS // max(width, 1))
     for top in range(0, height, rows):
         bottom = min(height, top + rows)
         stored[top:bottom] = convert(im.crop((0, top, width, bottom)))
-    finish()
     return out
 
 
-def _strip_converter(im: Image.Image, path: Path) -> tuple[Callable[[Image.Image], np.ndarray], Callable[[], None]]:
-    """A function turning a strip of ``im`` into (h, W, 3) or (h, W, 1) uint8, and one to call at the end."""
+def _strips(im: Image.Image) -> Iterator[Image.Image]:
+    width, height = im.size
+    rows = max(1, _STRIP_PIXELS // max(width, 1))
+    for top in range(0, height, rows):
+        yield im.crop((0, top, width, min(height, top + rows)))
+
+
+def _has_alpha(im: Image.Image) -> bool:
+    """Whether the image's mode can hold transparency (an alpha band, or a transparent colour or index)."""
+    return im.mode in _ALPHA_MODES or (im.mode in ("P", "L", "RGB") and "transparency" in im.info)
+
+
+def _is_transparent(im: Image.Image) -> bool:
+    """Whether some pixel of an image with :func:`_has_alpha` is not fully opaque."""
+    if im.mode in _ALPHA_MODES:
+        return im.getextrema()[-1][0] < 255  # alpha is the last band; no copy
+    return any(strip.convert("RGBA").getchannel("A").getextrema()[0] < 255 for strip in _strips(im))
+
+
+def _strip_converter(
+    im: Image.Image, background: tuple[int, int, int] | None
+) -> tuple[Callable[[Image.Image], np.ndarray], int]:
+    """A function turning a strip of ``im`` into (h, W, C) or (h, W, 1) uint8, and C (3 or 4)."""
     if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         # Pillow's own conversion of 16-bit/float data to 8 bits clips instead of scaling.
         top = 65535.0 if im.mode.startswith("I;16") or im.getextrema()[1] > 255 else 255.0
@@ -243,28 +286,21 @@ def _strip_converter(im: Image.Image, path: Path) -> tuple[Callable[[Image.Image
             samples = np.asarray(strip, dtype=np.float64)
             return np.clip(np.rint(samples * (255.0 / top)), 0, 255).astype(np.uint8)[:, :, None]
 
-        return gray, lambda: None
+        return gray, 3
 
-    has_alpha = im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-        im.mode in ("P", "L", "RGB") and "transparency" in im.info
-    )
-    if not has_alpha:
-        return (lambda strip: np.asarray(strip.convert("RGB"))), lambda: None
-
-    transparent = False
+    if not _has_alpha(im):
+        return (lambda strip: np.asarray(strip.convert("RGB"))), 3
+    if background is None:
+        if _is_transparent(im):
+            return (lambda strip: np.asarray(strip.convert("RGBA"))), 4
+        return (lambda strip: np.asarray(strip.convert("RGB"))), 3
 
     def composite(strip: Image.Image) -> np.ndarray:
-        nonlocal transparent
         rgba = strip.convert("RGBA")
-        transparent = transparent or rgba.getchannel("A").getextrema()[0] < 255
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return np.asarray(Image.alpha_composite(white, rgba).convert("RGB"))
+        behind = Image.new("RGBA", rgba.size, (*background, 255))
+        return np.asarray(Image.alpha_composite(behind, rgba).convert("RGB"))
 
-    def finish() -> None:
-        if transparent:
-            warnings.warn(f"{path.name}: transparent pixels composited on white", UserWarning, stacklevel=4)
-
-    return composite, finish
+    return composite, 3
 
 
 def palette_png_bit_depth(n_colors: int) -> int:
@@ -338,18 +374,24 @@ def check_output_path(
     return path
 
 
-def check_quantized_output(path: str | os.PathLike, k: int) -> None:
-    """Refuse a ``.png`` output for more than 256 colours, the limit of a palette PNG.
+def check_quantized_output(path: str | os.PathLike, k: int, *, alpha: bool = False) -> None:
+    """Refuse a ``.png`` output for more than 256 colours, or transparency in a format without alpha.
 
     The command line calls this before quantizing and :func:`save_quantized` before saving,
     so both refuse alike: ``K=300: a palette PNG holds at most 256 colours; use a .jpg, .webp
-    or .tif output``.
+    or .tif output``; with ``alpha``, ``out.jpg: JPEG cannot store transparency; ...``.
 
     Raises
     ------
     ValueError
     """
-    if Path(path).suffix.lower() == ".png":
+    suffix = Path(path).suffix.lower()
+    if alpha and suffix in _NO_ALPHA_SUFFIXES:
+        raise ValueError(
+            f"{Path(path).name}: {OUTPUT_FORMATS[suffix]} cannot store transparency; write a .png, .webp or .tif, "
+            "or composite the image on a background colour"
+        )
+    if suffix == ".png":
         try:
             check_palette_size(k, "a palette PNG holds", label="K")
         except ValueError as exc:
@@ -443,13 +485,17 @@ def _format_options(fmt: str) -> dict:
 
 
 def save_rgb(path: str | os.PathLike, rgb: np.ndarray) -> int:
-    """Save an (H, W, 3) uint8 array in the format named by the suffix; return bytes written."""
+    """Save an (H, W, 3) uint8 array in the format named by the suffix; return bytes written.
+
+    An (H, W, 4) array is saved as RGBA (straight alpha), in a format that holds alpha.
+    """
     path = Path(path)
     rgb = np.asarray(rgb)
-    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
-        raise ValueError(f"expected an (H, W, 3) uint8 array, got shape {rgb.shape} dtype {rgb.dtype}")
+    if rgb.ndim != 3 or rgb.shape[2] not in (3, 4) or rgb.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W, 3) or (H, W, 4) uint8 array, got shape {rgb.shape} dtype {rgb.dtype}")
+    check_quantized_output(path, 1, alpha=rgb.shape[2] == 4)
     fmt = OUTPUT_FORMATS.get(path.suffix.lower(), "")
-    return _atomic_save(Image.fromarray(rgb, "RGB"), path, **_format_options(fmt))
+    return _atomic_save(Image.fromarray(rgb, "RGBA" if rgb.shape[2] == 4 else "RGB"), path, **_format_options(fmt))
 
 
 def save_palette_png(path: str | os.PathLike, palette: np.ndarray, labels: np.ndarray) -> int:
@@ -459,8 +505,9 @@ def save_palette_png(path: str | os.PathLike, palette: np.ndarray, labels: np.nd
     ----------
     path : path-like
         Destination, a ``.png`` file.
-    palette : ndarray of shape (K, 3), dtype uint8
-        The colours, 1 ≤ K ≤ 256.
+    palette : ndarray of shape (K, 3) or (K, 4), dtype uint8
+        The colours, 1 ≤ K ≤ 256; RGBA (straight alpha) gives a ``tRNS`` chunk
+        (:func:`palette_png_encoder`).
     labels : ndarray of shape (H, W), integer
         Palette index of each pixel, each in ``[0, K)``.
 
@@ -478,8 +525,8 @@ def palette_png_encoder(palette: np.ndarray, labels: np.ndarray) -> tuple[Image.
 
     Parameters
     ----------
-    palette : ndarray of shape (K, 3), dtype uint8
-        The colours, 1 ≤ K ≤ 256.
+    palette : ndarray of shape (K, 3) or (K, 4), dtype uint8
+        The colours, 1 ≤ K ≤ 256; RGBA with straight alpha.
     labels : ndarray of shape (H, W), integer
         Palette index of each pixel, each in ``[0, K)``.
 
@@ -488,8 +535,16 @@ def palette_png_encoder(palette: np.ndarray, labels: np.ndarray) -> tuple[Image.
     image : PIL.Image.Image
         Mode ``"P"`` with ``palette`` as its palette.
     options : dict
-        Keyword arguments for ``Image.save(..., format="PNG", **options)``: ``optimize=True``
-        and the smallest bit depth (1, 2, 4 or 8) that holds K colours.
+        Keyword arguments for ``Image.save(..., format="PNG", **options)``: ``optimize=True``,
+        the smallest bit depth (1, 2, 4 or 8) that holds K colours and, for an RGBA palette
+        with an entry that is not opaque, ``transparency``: the alpha of the entries.
+
+    Notes
+    -----
+    For an RGBA palette the entries that are not opaque are written first (the labels
+    renumbered to match), so the ``tRNS`` chunk stops after the last of them: PNG takes the
+    entries it does not list as opaque. The file decodes to ``palette[labels]`` exactly;
+    only the order of the entries in it differs.
     """
     palette = np.asarray(palette, dtype=np.uint8)
     k = len(palette)
@@ -497,38 +552,56 @@ def palette_png_encoder(palette: np.ndarray, labels: np.ndarray) -> tuple[Image.
     labels = np.asarray(labels)
     if labels.ndim != 2:
         raise ValueError(f"labels must be (H, W), got shape {labels.shape}")
+    options: dict = {"optimize": True, "bits": bits}
+    if palette.ndim == 2 and palette.shape[1] == 4:
+        alpha = palette[:, 3]
+        order = np.argsort(alpha == 255, kind="stable")  # entries that are not opaque first
+        renumber = np.empty(k, dtype=np.uint8)
+        renumber[order] = np.arange(k, dtype=np.uint8)
+        palette, labels = palette[order], renumber[labels]
+        n_translucent = int(np.count_nonzero(alpha < 255))
+        if n_translucent:
+            options["transparency"] = palette[:n_translucent, 3].tobytes()
+        palette = palette[:, :3]
     im = Image.fromarray(labels.astype(np.uint8, copy=False), "P")
     im.putpalette(palette.reshape(-1).tolist(), rawmode="RGB")
-    return im, {"optimize": True, "bits": bits}
+    return im, options
 
 
 def save_quantized(path: str | os.PathLike, palette: np.ndarray, labels: np.ndarray) -> int:
     """Save a quantized image in the format named by the suffix; return bytes written.
 
-    ``.png`` gives a palette PNG (:func:`save_palette_png`) and needs K ≤ 256; every other
-    format is written as RGB.
+    ``.png`` gives a palette PNG (:func:`save_palette_png`, with ``tRNS`` for an RGBA
+    palette) and needs K ≤ 256; every other format is written as RGB, or as RGBA for an
+    RGBA palette (``.webp`` and ``.tif`` only: the others have no alpha).
 
     Parameters
     ----------
     path : path-like
-    palette : ndarray of shape (K, 3), uint8
+    palette : ndarray of shape (K, 3) or (K, 4), uint8
     labels : ndarray of shape (H, W), integer in ``[0, K)``
 
     Raises
     ------
     ValueError
-        A ``.png`` for K > 256, as the command line says (:func:`check_quantized_output`).
+        A ``.png`` for K > 256, as the command line says (:func:`check_quantized_output`);
+        an RGBA palette for a format without alpha.
     ImageError
         The path cannot be written (:func:`check_output_path`).
     """
     path = Path(path)
     palette = np.asarray(palette, dtype=np.uint8)
-    check_quantized_output(path, len(palette))
+    check_quantized_output(path, len(palette), alpha=palette.shape[1] == 4)
     if path.suffix.lower() == ".png":
         return save_palette_png(path, palette, labels)
     fmt = OUTPUT_FORMATS.get(path.suffix.lower(), "")
+    mode = "RGBA" if palette.shape[1] == 4 else "RGB"
     if len(palette) <= 256:
-        # Pillow expands the indices itself: one 4-byte-per-pixel RGB image, no NumPy copy.
-        im, _ = palette_png_encoder(palette, labels)
-        return _atomic_save(im.convert("RGB"), path, **_format_options(fmt))
+        # Pillow expands the indices itself: one 4-byte-per-pixel image, no NumPy copy.
+        im, options = palette_png_encoder(palette, labels)
+        if "transparency" in options:
+            im.info["transparency"] = options["transparency"]
+        return _atomic_save(im.convert(mode), path, **_format_options(fmt))
+    if mode == "RGBA":
+        return _atomic_save(Image.fromarray(palette[labels], "RGBA"), path, **_format_options(fmt))
     return save_rgb(path, palette[labels])

@@ -9,6 +9,12 @@ Two steps, usable apart: :func:`fit_palette` runs the k-means on a
 :class:`Palette`; :func:`apply_palette` maps any image to a palette through a colour → index
 lookup table, one gather per pixel. :func:`quantize` is exactly the two composed. Knows
 nothing of files beyond :meth:`Quantized.save`, which hands over to :mod:`kmeans_lab.image`.
+
+RGBA images (straight alpha) are clustered as premultiplied points
+``(R·A/255, G·A/255, B·A/255, A)`` (:func:`kmeans_lab.color.premultiply`): the squared
+distance there is the error the RGBA MSE of :mod:`kmeans_lab.metrics` counts. Fully
+transparent pixels keep one palette entry ``(0, 0, 0, 0)`` of their own, so they stay
+fully transparent.
 """
 
 from __future__ import annotations
@@ -23,9 +29,9 @@ from ._validation import check, check_palette_size
 from ._warnings import warn
 from .cluster import weighted_kmeans
 from .cluster.distance import nearest_centers
-from .color import lab_to_rgb, rgb_to_lab
-from .dither import floyd_steinberg
-from .histogram import ColorHistogram, pack_colors, row_chunks, unpack_colors
+from .color import from_rgb, premultiply, to_rgb, unpremultiply
+from .dither import floyd_steinberg, ordered_dither
+from .histogram import OPAQUE_KEY_MIN, RGB_KEY_MASK, ColorHistogram, pack_colors, row_chunks, unpack_colors
 from .image import save_quantized
 
 __all__ = [
@@ -46,13 +52,15 @@ class Quantized:
 
     Attributes
     ----------
-    palette : ndarray of shape (K, 3), uint8
-        The colours, distinct, in k-means cluster order.
+    palette : ndarray of shape (K, 3) or, for an RGBA image, (K, 4), uint8
+        The colours, distinct, in k-means cluster order (RGBA: straight alpha, the fully
+        transparent entry first).
     labels : ndarray of shape (H, W), uint8 (uint16 above 256 colours)
         Palette index of each pixel.
-    centroids : ndarray of shape (K, 3), float64
+    centroids : ndarray of shape (K, 3) or (K, 4), float64
         The k-means centres before rounding to the palette, in the colour space clustered
-        in (sRGB 0..255, or CIELAB L*a*b* for ``color_space="lab"``).
+        in (sRGB 0..255, CIELAB L*a*b* for ``color_space="lab"``, Oklab for ``"oklab"``,
+        premultiplied RGBA 0..255 for an RGBA image).
     n_iter : int
         Lloyd iterations run (0 when the image was returned losslessly).
     converged : bool
@@ -80,11 +88,11 @@ class Quantized:
 
     @property
     def image(self) -> np.ndarray:
-        """The quantized image, ndarray of shape (H, W, 3), uint8."""
+        """The quantized image, ndarray of shape (H, W, 3) or (H, W, 4), uint8."""
         return expand(self.palette, self.labels)
 
     def save(self, path: str | Path) -> int:
-        """Write the image (palette PNG for ``.png``; format by suffix); return bytes written.
+        """Write the image (palette PNG for ``.png``, with ``tRNS`` for RGBA; format by suffix); return bytes written.
 
         See :func:`kmeans_lab.image.save_quantized`.
         """
@@ -96,12 +104,12 @@ def expand(palette: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    palette : ndarray of shape (K, 3), uint8
+    palette : ndarray of shape (K, C), uint8, C = 3 or 4
     labels : ndarray of shape (H, W), integer
 
     Returns
     -------
-    ndarray of shape (H, W, 3), uint8
+    ndarray of shape (H, W, C), uint8
 
     Examples
     --------
@@ -109,10 +117,12 @@ def expand(palette: np.ndarray, labels: np.ndarray) -> np.ndarray:
     >>> expand(np.array([[1, 2, 3], [4, 5, 6]], np.uint8), np.array([[1, 0]])).tolist()
     [[[4, 5, 6], [1, 2, 3]]]
     """
+    channels = palette.shape[1]
     padded = np.zeros((len(palette), 4), dtype=np.uint8)
-    padded[:, :3] = palette
+    padded[:, :channels] = palette
     words = np.take(padded.view(np.uint32).reshape(-1), labels)
-    return words.view(np.uint8).reshape(*labels.shape, 4)[..., :3].copy()
+    rgba = words.view(np.uint8).reshape(*labels.shape, 4)
+    return rgba if channels == 4 else rgba[..., :3].copy()
 
 
 def palette_from_centroids(centroids: np.ndarray, colors: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -125,15 +135,18 @@ def palette_from_centroids(centroids: np.ndarray, colors: np.ndarray, labels: np
 
     Parameters
     ----------
-    centroids : ndarray of shape (K, 3), float64, in 0..255
-    colors : ndarray of shape (m, 3), uint8 — the points clustered
+    centroids : ndarray of shape (K, C), float64, in 0..255 (sRGB, or straight RGBA for C = 4)
+    colors : ndarray of shape (m, C), uint8 — the colours clustered
     labels : ndarray of shape (m,), intp — cluster of each colour
 
     Returns
     -------
-    ndarray of shape (K, 3), uint8
+    ndarray of shape (K, C), uint8
+        An RGBA entry whose alpha rounds to 0 is ``(0, 0, 0, 0)``.
     """
     palette = np.clip(np.rint(centroids), 0, 255).astype(np.uint8)
+    if palette.shape[1] == 4:
+        palette[palette[:, 3] == 0] = 0
     keys = pack_colors(palette)
     if len(np.unique(keys)) == len(keys):
         return palette
@@ -160,11 +173,13 @@ class Palette:
 
     Attributes
     ----------
-    colors : ndarray of shape (K, 3), uint8
-        The palette, distinct colours in k-means cluster order.
-    centroids : ndarray of shape (K, 3), float64
-        The k-means centres before rounding, in the colour space clustered in.
-    color_space : {"rgb", "lab"}
+    colors : ndarray of shape (K, 3) or (K, 4), uint8
+        The palette, distinct colours in k-means cluster order; RGBA (straight alpha) when
+        fitted on an RGBA histogram, its fully transparent entry first.
+    centroids : ndarray of shape (K, 3) or (K, 4), float64
+        The k-means centres before rounding, in the colour space clustered in
+        (premultiplied RGBA 0..255 for an RGBA palette).
+    color_space : {"rgb", "lab", "oklab"}
     histogram : ColorHistogram
         The colours the palette was fitted on.
     labels : ndarray of shape (m,), intp
@@ -194,12 +209,24 @@ class Palette:
 
     @classmethod
     def from_colors(cls, colors: np.ndarray) -> Palette:
-        """A given palette (``(K, 3)`` uint8, distinct): every colour maps to its nearest entry."""
+        """A given palette (``(K, 3)`` or ``(K, 4)`` uint8, distinct): every colour maps to its nearest entry.
+
+        For RGBA colours "nearest" is in premultiplied RGBA, as :func:`fit_palette` clusters.
+        """
         colors = np.asarray(colors)
-        if colors.ndim != 2 or colors.shape[1] != 3 or colors.dtype != np.uint8 or len(colors) == 0:
-            raise ValueError(f"a palette must be a non-empty (K, 3) uint8 array, got {colors.dtype} {colors.shape}")
-        empty = ColorHistogram(np.empty((0, 3), np.uint8), np.empty(0, np.int64))
-        return cls(colors, colors.astype(np.float64), "rgb", empty, np.empty(0, np.intp), 0, True, float("nan"))
+        if colors.ndim != 2 or colors.shape[1] not in (3, 4) or colors.dtype != np.uint8 or len(colors) == 0:
+            raise ValueError(
+                f"a palette must be a non-empty (K, 3) or (K, 4) uint8 array, got {colors.dtype} {colors.shape}"
+            )
+        channels = colors.shape[1]
+        centroids = premultiply(colors) if channels == 4 else colors.astype(np.float64)
+        empty = ColorHistogram(np.empty((0, channels), np.uint8), np.empty(0, np.int64))
+        return cls(colors, centroids, "rgb", empty, np.empty(0, np.intp), 0, True, float("nan"))
+
+    @property
+    def channels(self) -> int:
+        """3 for an RGB palette, 4 for RGBA."""
+        return self.colors.shape[1]
 
     def __len__(self) -> int:
         return len(self.colors)
@@ -230,7 +257,9 @@ class ColorLookup:
     Notes
     -----
     The table has 2^24 entries (32 MiB as uint16, 64 MiB as int32 above 65535 colours);
-    build one per palette and reuse it for many images.
+    build one per palette and reuse it for many images. An RGBA palette keeps its opaque
+    colours in that table and the others (a 2^32 key space) in a sorted array searched by
+    bisection; an RGB image mapped to an RGBA palette counts as opaque.
     """
 
     def __init__(self, palette: Palette) -> None:
@@ -239,27 +268,68 @@ class ColorLookup:
         self._table_dtype = np.uint16 if k < 0xFFFF else np.int32
         self._unknown = np.iinfo(self._table_dtype).max
         self.table = np.full(1 << 24, self._unknown, dtype=self._table_dtype)
-        self.table[palette.histogram.keys] = palette.labels
+        keys = palette.histogram.keys
+        if palette.channels == 4:
+            opaque = keys >= OPAQUE_KEY_MIN
+            self.table[keys[opaque] & RGB_KEY_MASK] = palette.labels[opaque]
+            self._other_keys, self._other_labels = keys[~opaque], palette.labels[~opaque].astype(self._table_dtype)
+        else:
+            self.table[keys] = palette.labels
 
-    def _resolve(self, keys: np.ndarray) -> None:
-        """Label colours not yet in the table by their nearest centre."""
-        keys = np.unique(keys)
-        points = unpack_colors(keys).astype(np.float64)
-        if self.palette.color_space == "lab":
-            points = rgb_to_lab(points)
-        self.table[keys] = nearest_centers(points, self.palette.centroids)[0]
+    def _nearest(self, colors: np.ndarray) -> np.ndarray:
+        """Index of the nearest centre of each colour ((m, 3) or (m, 4) uint8) in the palette's space."""
+        if self.palette.channels == 4:
+            if colors.shape[1] == 3:  # an RGB colour is opaque
+                colors = np.column_stack([colors, np.full(len(colors), 255, np.uint8)])
+            points = premultiply(colors)
+        else:
+            points = from_rgb(colors, self.palette.color_space)
+        return nearest_centers(points, self.palette.centroids)[0]
+
+    def _opaque(self, keys: np.ndarray) -> np.ndarray:
+        """Labels of opaque colours by their RGB keys ``0xRRGGBB``; colours not in the table yet are resolved."""
+        found = self.table[keys]
+        missing = found == self._unknown
+        if missing.any():
+            new = np.unique(keys[missing])
+            self.table[new] = self._nearest(unpack_colors(new))
+            found = self.table[keys]
+        return found
+
+    def _translucent(self, keys: np.ndarray) -> np.ndarray:
+        """Labels of RGBA keys below ``0xFF000000``; colours not known yet are resolved and kept."""
+        where = np.searchsorted(self._other_keys, keys)
+        found = where < len(self._other_keys)
+        found[found] = self._other_keys[where[found]] == keys[found]
+        if not found.all():
+            new = np.unique(keys[~found])
+            merged = np.concatenate([self._other_keys, new])
+            new_labels = self._nearest(unpack_colors(new, 4)).astype(self._table_dtype)
+            labels = np.concatenate([self._other_labels, new_labels])
+            order = np.argsort(merged, kind="stable")
+            self._other_keys, self._other_labels = merged[order], labels[order]
+            where = np.searchsorted(self._other_keys, keys)
+        return self._other_labels[where]
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
-        """Palette indices of ``image`` (``(H, W, 3)`` uint8): ndarray of shape (H, W), uint8/uint16/int32."""
+        """Palette indices of ``image`` (``(H, W, 3)`` or ``(H, W, 4)`` uint8): ndarray of shape (H, W).
+
+        The labels are uint8 up to 256 colours, uint16 up to 65536, int32 above.
+        """
         image = check("image", image)
+        channels = image.shape[2]
+        if channels == 4 and self.palette.channels == 3:
+            raise ValueError("an RGBA image needs an RGBA palette (K, 4): fit it on the RGBA image's histogram")
         labels = np.empty(image.shape[:2], dtype=_label_dtype(len(self.palette)))
         for top, block in row_chunks(image):
             keys = pack_colors(block)
-            found = self.table[keys]
-            missing = found == self._unknown
-            if missing.any():
-                self._resolve(keys[missing])
-                found = self.table[keys]
+            if channels == 4:
+                opaque = keys >= OPAQUE_KEY_MIN
+                found = np.empty(len(keys), dtype=self._table_dtype)
+                found[opaque] = self._opaque(keys[opaque] & RGB_KEY_MASK)
+                found[~opaque] = self._translucent(keys[~opaque])
+            else:
+                found = self._opaque(keys)
             labels[top : top + len(block)] = found.reshape(block.shape[:2])
         return labels
 
@@ -285,9 +355,10 @@ def fit_palette(
     k : int
         Colours wanted, ≥ 1. Above the histogram's distinct colours, those colours
         themselves are returned (lossless) with a ``UserWarning``.
-    init : {"kmeans++", "in_pixels", "random"} or ndarray of shape (k, 3), default "kmeans++"
+    init : {"kmeans++", "in_pixels", "random"} or ndarray of shape (k, 3) or (k, 4), default "kmeans++"
         Initialiser (drawn on the distinct colours weighted by pixel count, the same
-        distribution as on every pixel) or explicit initial centres in 0..255.
+        distribution as on every pixel) or explicit initial centres in 0..255 (RGBA for an
+        RGBA histogram, straight alpha).
     seed : int or None, default 0
     max_iter : int, default 300
     tol : float, default 1e-4
@@ -297,13 +368,26 @@ def fit_palette(
     algorithm : {"auto", "hamerly", "lloyd"}, default "auto"
         E step with triangle-inequality bounds, plain, or the faster of the two; the same
         clustering either way (see :func:`kmeans_lab.kmeans`).
-    color_space : {"rgb", "lab"}, default "rgb"
-        Cluster in sRGB, or in CIELAB (scikit-image, D65) with the centres converted back
-        to sRGB, clipped and rounded.
+    color_space : {"rgb", "lab", "oklab"}, default "rgb"
+        Cluster in sRGB, in CIELAB (scikit-image, D65) or in Oklab (NumPy), the centres
+        converted back to sRGB, clipped and rounded. An RGBA histogram is clustered in
+        premultiplied sRGB only.
 
     Returns
     -------
     Palette
+
+    Notes
+    -----
+    An RGBA histogram (:meth:`ColorHistogram.from_image` of an ``(H, W, 4)`` image) is
+    clustered as premultiplied points ``(R·A/255, G·A/255, B·A/255, A)`` weighted by pixel
+    count, in their lexicographic order (the order :func:`kmeans_lab.kmeans` gives the
+    points of every pixel, so the initialisers draw alike). Fully transparent pixels, if
+    any and ``k ≥ 2``, keep the palette's first entry ``(0, 0, 0, 0)`` to themselves and the
+    other ``k − 1`` entries are the k-means of the remaining pixels — exactly
+    ``kmeans(premultiply(pixels with A > 0), k - 1)`` (an explicit ``init`` then loses its row
+    nearest to transparent). If every remaining colour is opaque that is the RGB
+    clustering of the image without its alpha, entry for entry.
 
     Examples
     --------
@@ -317,7 +401,7 @@ def fit_palette(
         raise ValueError(f"histogram must be a ColorHistogram, got {type(histogram).__name__}")
     k = check("k", k)
     options = {
-        "init": check("init", init, k=k, d=3),
+        "init": check("init", init, k=k, d=histogram.channels),
         "seed": check("seed", seed),
         "max_iter": check("max_iter", max_iter),
         "tol": check("tol", tol),
@@ -326,24 +410,19 @@ def fit_palette(
     }
     color_space = check("color_space", color_space)
     recorded = {**options, "init": init if isinstance(init, str) else "explicit", "dtype": options["dtype"].name}
+    if histogram.channels == 4:
+        return _fit_rgba_palette(histogram, k, options, recorded, color_space)
     colors = histogram.colors
     if k > len(colors):
-        warn(
-            f"k={k} is more than the image's {len(colors)} distinct colours; "
-            "returning the image's own colours (lossless)"
-        )
-        centroids = colors.astype(np.float64)
-        if color_space == "lab":
-            centroids = rgb_to_lab(centroids)
+        _warn_lossless(k, len(colors))
+        centroids = from_rgb(colors, color_space)
         labels = np.arange(len(colors))
         return Palette(colors, centroids, color_space, histogram, labels, 0, True, 0.0, recorded)
-    points = colors.astype(np.float64)
-    if color_space == "lab":
-        points = rgb_to_lab(points)
-        if not isinstance(options["init"], str):
-            options["init"] = rgb_to_lab(options["init"])
+    points = from_rgb(colors, color_space)
+    if not isinstance(options["init"], str):
+        options["init"] = from_rgb(options["init"], color_space)
     result = weighted_kmeans(points, histogram.counts.astype(np.float64), k, **options)
-    rgb_centroids = lab_to_rgb(result.centroids) if color_space == "lab" else result.centroids
+    rgb_centroids = to_rgb(result.centroids, color_space)
     return Palette(
         colors=palette_from_centroids(rgb_centroids, colors, result.labels),
         centroids=result.centroids,
@@ -357,19 +436,105 @@ def fit_palette(
     )
 
 
-def apply_palette(image: np.ndarray, palette: Palette | np.ndarray, *, dither: bool = False) -> Quantized:
+def _warn_lossless(k: int, n_colors: int) -> None:
+    warn(f"k={k} is more than the image's {n_colors} distinct colours; returning the image's own colours (lossless)")
+
+
+def _fit_rgba_palette(histogram: ColorHistogram, k: int, options: dict, recorded: dict, color_space: str) -> Palette:
+    """:func:`fit_palette` of an RGBA histogram, its arguments already checked (see its Notes)."""
+    if color_space != "rgb":
+        raise ValueError(
+            f"color_space={color_space!r} is for RGB images; an RGBA image is clustered in premultiplied "
+            "sRGB (color_space='rgb'), or composite it on a background first"
+        )
+    colors, counts, init = histogram.colors, histogram.counts, options["init"]
+    if k > len(colors):
+        _warn_lossless(k, len(colors))
+        return Palette(colors, premultiply(colors), "rgb", histogram, np.arange(len(colors)), 0, True, 0.0, recorded)
+    if colors[0, 3] == 0 and k >= 2:  # fully transparent pixels (key 0, first): an entry of their own
+        if not isinstance(init, str):
+            init = np.delete(init, np.argmin((premultiply(init) ** 2).sum(axis=1)), axis=0)
+        rest = _fit_rgba_palette(
+            ColorHistogram(colors[1:], counts[1:]), k - 1, {**options, "init": init}, recorded, color_space
+        )
+        return replace(
+            rest,
+            colors=np.vstack([np.zeros((1, 4), np.uint8), rest.colors]),
+            centroids=np.vstack([np.zeros((1, 4)), rest.centroids]),
+            histogram=histogram,
+            labels=np.concatenate([[0], rest.labels + 1]),
+        )
+    if (colors[:, 3] == 255).all():  # opaque: the RGB clustering itself (same points, order and tolerance)
+        rgb = fit_palette(
+            ColorHistogram(colors[:, :3].copy(), counts),
+            k,
+            **{**options, "init": init if isinstance(init, str) else init[:, :3]},
+        )
+        opaque = np.full((len(rgb), 1), 255)
+        return replace(
+            rgb,
+            colors=np.hstack([rgb.colors, opaque.astype(np.uint8)]),
+            centroids=np.hstack([rgb.centroids, opaque.astype(np.float64)]),
+            histogram=histogram,
+            options=recorded,
+        )
+    points = premultiply(colors)
+    order = np.lexsort(points.T[::-1])  # the order kmeans() gives every pixel's points
+    if not isinstance(init, str):
+        init = premultiply(init)
+    result = weighted_kmeans(points[order], counts[order].astype(np.float64), k, **{**options, "init": init})
+    labels = np.empty_like(result.labels)
+    labels[order] = result.labels
+    return Palette(
+        colors=palette_from_centroids(unpremultiply(result.centroids), colors, labels),
+        centroids=result.centroids,
+        color_space="rgb",
+        histogram=histogram,
+        labels=labels,
+        n_iter=result.n_iter,
+        converged=result.converged,
+        inertia=result.inertia,
+        options=recorded,
+    )
+
+
+def _check_dither(dither: bool | str, channels: int, k: int) -> None:
+    """Refuse, before any work, what the dithering method cannot do (``dither`` already checked)."""
+    if dither == "floyd-steinberg":
+        if channels == 4:
+            raise ValueError(
+                "Floyd–Steinberg dithering (Pillow's) takes RGB images and palettes only; "
+                "use dither='ordered' for an image with transparency"
+            )
+        check_palette_size(k, "dithering maps to")
+
+
+def _map(image: np.ndarray, palette: Palette, dither: bool | str) -> np.ndarray:
+    """Labels of ``image`` on ``palette`` by nearest colour or a dithering method (arguments checked)."""
+    if dither == "floyd-steinberg":
+        _check_dither(dither, max(image.shape[2], palette.channels), len(palette))
+        return floyd_steinberg(image, palette.colors)
+    lookup = ColorLookup(palette)
+    return ordered_dither(image, palette.colors, lookup) if dither == "ordered" else lookup(image)
+
+
+def apply_palette(image: np.ndarray, palette: Palette | np.ndarray, *, dither: bool | str = False) -> Quantized:
     """Map an image to a palette.
 
     Parameters
     ----------
-    image : ndarray of shape (H, W, 3), uint8
-    palette : Palette or ndarray of shape (K, 3), uint8
+    image : ndarray of shape (H, W, 3) or (H, W, 4), uint8
+    palette : Palette or ndarray of shape (K, 3) or (K, 4), uint8
         A fitted palette (colours of its histogram take their k-means cluster, others the
         nearest centre in its colour space), or given colours (every pixel takes the
-        nearest, as pngquant's remapping does).
-    dither : bool, default False
-        Floyd–Steinberg error diffusion onto the palette colours (Pillow's) instead of
-        nearest colours; K ≤ 256.
+        nearest, as pngquant's remapping does; RGB colours given for an RGBA image count
+        as opaque). An RGBA image needs an RGBA palette.
+    dither : bool or {"floyd-steinberg", "ordered"}, default False
+        ``True`` or ``"floyd-steinberg"``: error diffusion onto the palette colours
+        (Pillow's; RGB only, K ≤ 256). ``"ordered"``: an 8×8 Bayer threshold offset scaled
+        to the palette's spacing, then the nearest colour (:func:`kmeans_lab.dither.ordered_dither`;
+        deterministic per pixel position, so tiles and animation frames dither alike).
+        ``False``: the nearest colour.
 
     Returns
     -------
@@ -385,13 +550,12 @@ def apply_palette(image: np.ndarray, palette: Palette | np.ndarray, *, dither: b
     start = time.perf_counter()
     image = check("image", image)
     if not isinstance(palette, Palette):
-        palette = Palette.from_colors(palette)
+        colors = np.asarray(palette)
+        if image.shape[2] == 4 and colors.ndim == 2 and colors.shape[1] == 3:
+            colors = np.column_stack([colors, np.full(len(colors), 255, colors.dtype)])
+        palette = Palette.from_colors(colors)
     dither = check("dither", dither)
-    if dither:
-        check_palette_size(len(palette), "dithering maps to")
-        labels = floyd_steinberg(image, palette.colors)
-    else:
-        labels = ColorLookup(palette)(image)
+    labels = _map(image, palette, dither)
     return Quantized(
         palette=palette.colors,
         labels=labels,
@@ -414,7 +578,7 @@ def quantize(
     tol: float = 1e-4,
     dtype: type = np.float32,
     algorithm: str = "auto",
-    dither: bool = False,
+    dither: bool | str = False,
     color_space: str = "rgb",
 ) -> Quantized:
     """Reduce an image to ``k`` colours by k-means.
@@ -424,15 +588,18 @@ def quantize(
 
     Parameters
     ----------
-    image : ndarray of shape (H, W, 3), uint8
+    image : ndarray of shape (H, W, 3) or (H, W, 4), uint8
+        RGB, or RGBA with straight alpha (clustered premultiplied; fully transparent pixels
+        keep one fully transparent entry: see :func:`fit_palette`).
     k : int
         Colours wanted, ≥ 1. Above the image's distinct colours the image is returned
         unchanged (lossless, its own colours as palette) with a ``UserWarning``.
     init, seed, max_iter, tol, dtype, algorithm, color_space
         As in :func:`fit_palette`.
-    dither : bool, default False
+    dither : bool or {"floyd-steinberg", "ordered"}, default False
         As in :func:`apply_palette`. The palette is the same either way; dithering usually
-        lowers PSNR and looks better on smooth gradients. Needs K ≤ 256.
+        lowers PSNR and looks better on smooth gradients. Floyd–Steinberg needs K ≤ 256
+        and an RGB image.
 
     Returns
     -------
@@ -448,9 +615,8 @@ def quantize(
     [(0, 0, 0), (200, 200, 200)]
     """
     start = time.perf_counter()
-    k, dither = check("k", k), check("dither", dither)
-    if dither:  # before any work
-        check_palette_size(k, "dithering maps to")
+    image, k, dither = check("image", image), check("k", k), check("dither", dither)
+    _check_dither(dither, image.shape[2], k)  # before any work
     histogram = ColorHistogram.from_image(image)
     palette = fit_palette(
         histogram,
@@ -464,5 +630,5 @@ def quantize(
         color_space=color_space,
     )
     lossless = len(palette) < k  # the image's own colours: nothing to dither
-    quantized = apply_palette(image, palette, dither=dither and not lossless)
+    quantized = apply_palette(image, palette, dither=False if lossless else dither)
     return replace(quantized, seconds=time.perf_counter() - start, n_distinct=len(histogram))

@@ -37,6 +37,57 @@ def noise(h=64, w=64) -> np.ndarray:
     return np.random.default_rng(0).integers(0, 256, (h, w, 3), dtype=np.uint8)
 
 
+def png16_rgba_bytes(rgba16: np.ndarray) -> bytes:
+    """A 16-bit RGBA PNG (colour type 6, bit depth 16), which Pillow reads but cannot write."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    h, w = rgba16.shape[:2]
+    big_endian = rgba16.astype(">u2")
+    raw = b"".join(b"\x00" + big_endian[y].tobytes() for y in range(h))
+    header = struct.pack(">IIBBBBB", w, h, 16, 6, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def soft_disc_rgba(h=48, w=64) -> np.ndarray:
+    """Noise with a soft round alpha: opaque centre, translucent ring, fully transparent corners."""
+    yy, xx = np.mgrid[0:h, 0:w]
+    r = np.hypot((yy - h / 2) / (h / 2), (xx - w / 2) / (w / 2))
+    alpha = np.clip((1.0 - r) / 0.4 * 255, 0, 255).astype(np.uint8)
+    return np.dstack([noise(h, w) // 32 * 32, alpha])
+
+
+def alpha_input(kind: str, tmp: Path) -> tuple[Path, np.ndarray]:
+    """An input file with transparency and the RGBA pixels it holds (fully transparent ones as (0, 0, 0, 0))."""
+    rgba = soft_disc_rgba()
+    path = tmp / "input.png"
+    if kind == "rgba":
+        Image.fromarray(rgba, "RGBA").save(path)
+    elif kind == "rgba16":
+        wide = rgba.astype(np.uint16) * 257 + np.random.default_rng(1).integers(0, 200, rgba.shape).astype(np.uint16)
+        wide[..., 3] = rgba[..., 3].astype(np.uint16) * 257  # 0 stays 0, 255 stays 65535
+        path.write_bytes(png16_rgba_bytes(wide))
+        rgba = (wide >> 8).astype(np.uint8)
+    elif kind == "la":
+        gray = rgba[..., 0]
+        Image.fromarray(np.dstack([gray, rgba[..., 3]]), "LA").save(path)
+        rgba = np.dstack([gray, gray, gray, rgba[..., 3]])
+    elif kind == "p_transparency":
+        palette = np.array([[250, 0, 0], [0, 0, 0], [0, 90, 200], [20, 200, 20]], np.uint8)
+        index = np.random.default_rng(2).integers(0, 4, rgba.shape[:2]).astype(np.uint8)
+        index[:10] = 1  # the transparent entry
+        im = Image.fromarray(index, "P")
+        im.putpalette(palette.reshape(-1).tolist())
+        im.save(path, transparency=bytes([255, 0, 128, 255]))
+        rgba = np.dstack([palette[index], np.array([255, 0, 128, 255], np.uint8)[index]])
+    else:
+        raise ValueError(kind)
+    rgba = rgba.copy()
+    rgba[rgba[..., 3] == 0] = 0
+    return path, rgba
+
+
 def make_input(kind: str, tmp: Path) -> Path:
     path = tmp / "input.png"
     if kind == "missing":

@@ -58,3 +58,16 @@ def test_choose_k_errors(small):
         choose_k(small, target_psnr=30, max_bytes=1000)
     with pytest.raises(ValueError, match="at most 256"):
         choose_k(small, max_bytes=1000, k_max=300)
+
+
+def test_choose_k_on_an_rgba_image():
+    from kmeans_lab import mse
+
+    from .bad_files import soft_disc_rgba
+
+    rgba = soft_disc_rgba()
+    k, q = choose_k(rgba, target_psnr=25.0, dither="ordered")
+    assert q.palette.shape == (k, 4) and psnr(rgba, q.image) >= 25.0
+    assert mse(rgba, q.image) > 0
+    k_bytes, q_bytes = choose_k(rgba, max_bytes=2000)
+    assert palette_png_bytes(q_bytes.palette, q_bytes.labels) <= 2000

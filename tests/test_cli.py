@@ -23,7 +23,7 @@ from kmeans_lab import choose_k, distinct_colors, mse, psnr, read_image, save_rg
 from kmeans_lab.cli import build_parser, main
 from kmeans_lab.lab.paths import data_path
 
-from .bad_files import FILE_CASES, make_input, multi_frame_file, noise
+from .bad_files import FILE_CASES, alpha_input, make_input, multi_frame_file, noise
 
 
 @pytest.mark.parametrize("suffix", [".png", ".tif", ".bmp"])
@@ -209,6 +209,9 @@ CLI_CASES = [(kind, ["-k", "4"], "out.png", message) for kind, message in FILE_C
     ),
     ("good", ["-k", "300", "--dither"], "out.png", r"K=300: a palette PNG holds at most 256 colours; use a \.jpg"),
     ("good", ["-k", "4"], "no-such-link.png", r"output folder .*missing-folder does not exist"),
+    ("good", ["-k", "4", "--background", "nope"], "out.png", r"argument --background: must be a colour: .*got 'nope'"),
+    ("good", ["-k", "4", "--background", "1,2"], "out.png", r"argument --background: must be a colour"),
+    ("good", ["-k", "4", "--dither", "random"], "out.png", r"argument --dither: invalid choice: 'random'"),
 ]
 
 
@@ -261,6 +264,88 @@ def test_animated_gif_is_noted_and_its_first_frame_used(tmp_path, capsys):
     ), captured.err
     assert json.loads(captured.out)["input_colors"] == 1
     assert (read_image(out) == [255, 0, 0]).all()
+
+
+# --- transparency --------------------------------------------------------------------------------
+
+ALPHA_KINDS = ["rgba", "rgba16", "la", "p_transparency"]
+
+
+def _png_chunk(data: bytes, kind: bytes) -> bytes | None:
+    at = 8
+    while at < len(data):
+        length = int.from_bytes(data[at : at + 4], "big")
+        if data[at + 4 : at + 8] == kind:
+            return data[at + 8 : at + 8 + length]
+        at += 12 + length
+    return None
+
+
+@pytest.mark.parametrize("kind", ALPHA_KINDS)
+def test_cli_keeps_transparency_end_to_end(tmp_path, capsys, kind):
+    """LA, palette + tRNS and 16-bit RGBA inputs: exit 0, a palette PNG with tRNS, transparent pixels kept."""
+    source, rgba = alpha_input(kind, tmp_path)
+    out = tmp_path / "out.png"
+    assert main(["compress", str(source), "-k", "3", "-o", str(out), "--json"]) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert captured.err == ""
+    assert report["alpha"] is True and report["background"] is None
+    assert mse(read_image(source), rgba) == 0  # the file holds these pixels (up to invisible colours)
+    data = out.read_bytes()
+    assert data[25] == 3 and _png_chunk(data, b"tRNS") is not None  # indexed colour with per-entry alpha
+    written = read_image(out)
+    assert written.shape == rgba.shape
+    transparent = rgba[..., 3] == 0
+    assert (written[transparent] == 0).all() and (written[~transparent][:, 3] > 0).all()
+    assert report["colors"] == len(distinct_colors(written)[0]) <= 3
+    assert report["mse"] == pytest.approx(mse(rgba, written), rel=1e-12)
+    assert report["output_bytes"] == out.stat().st_size
+
+
+def test_cli_background_composites_and_ordered_dither_keeps_alpha(tmp_path, capsys):
+    source, rgba = alpha_input("rgba", tmp_path)
+    flat = tmp_path / "flat.png"
+    assert main(["compress", str(source), "-k", "4", "-o", str(flat), "--background", "0,0,128", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["alpha"] is False and report["background"] == "#000080"
+    assert _png_chunk(flat.read_bytes(), b"tRNS") is None
+    assert read_image(flat).shape == rgba.shape[:2] + (3,)
+    dithered = tmp_path / "dithered.png"
+    assert main(["compress", str(source), "-k", "4", "-o", str(dithered), "--dither", "ordered", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["dither"] is True and report["dither_method"] == "ordered"
+    written = read_image(dithered)
+    assert (written[rgba[..., 3] == 0] == 0).all()
+    text_out = tmp_path / "text.png"
+    assert main(["compress", str(source), "-k", "4", "-o", str(text_out)]) == 0
+    assert "premultiplied RGBA" in capsys.readouterr().out
+
+
+def test_cli_oklab(tmp_path, capsys, photo_path):
+    out = tmp_path / "o.png"
+    assert main(["compress", str(photo_path), "-k", "8", "--color-space", "oklab", "-o", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["color_space"] == "oklab" and report["colors"] == 8
+
+
+@pytest.mark.parametrize(
+    ("kind", "args", "output", "message"),
+    [
+        ("rgba", [], "out.jpg", r"out\.jpg: JPEG cannot store transparency; .*background"),
+        ("rgba", [], "out.bmp", r"out\.bmp: BMP cannot store transparency"),
+        ("la", ["--color-space", "lab"], "out.png", r"input\.png: has transparency, .*drop --color-space lab"),
+        ("p_transparency", ["--dither"], "out.png", r"input\.png: has transparency; .*use --dither ordered"),
+    ],
+)
+def test_cli_alpha_bad_input(tmp_path, capsys, kind, args, output, message):
+    source = alpha_input(kind, tmp_path)[0]
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    assert _exit_status(["compress", str(source), "-k", "4", *args, "-o", str(tmp_path / output)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kmeans-lab: error: ")
+    assert re.search(message, lines[0]), lines[0]
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
 
 
 # --- running as an unprivileged user: permissions that root would bypass ------------------------

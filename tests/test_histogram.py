@@ -119,3 +119,47 @@ def test_histogram_pickles_compactly():
     back = pickle.loads(blob)
     np.testing.assert_array_equal(back.colors, h.colors)
     np.testing.assert_array_equal(back.counts, h.counts)
+
+
+# --------------------------------------------------------------------------- RGBA
+
+
+def _normalised_rgba(image: np.ndarray) -> np.ndarray:
+    flat = image.reshape(-1, 4).copy()
+    flat[flat[:, 3] == 0] = 0
+    return flat
+
+
+def test_rgba_keys_sort_by_alpha_and_pack_transparent_as_zero():
+    colors = np.array([[1, 2, 3, 255], [9, 9, 9, 0], [1, 2, 3, 4], [0, 0, 0, 0]], np.uint8)
+    keys = pack_colors(colors)
+    assert [hex(int(k)) for k in keys] == ["0xff010203", "0x0", "0x4010203", "0x0"]
+    back = unpack_colors(keys, 4)
+    assert back.tolist() == [[1, 2, 3, 255], [0, 0, 0, 0], [1, 2, 3, 4], [0, 0, 0, 0]]
+
+
+@pytest.mark.parametrize("chunk", [10**9, 500])  # one block, and blocks of a few rows merged
+def test_rgba_histogram_equals_unique_of_normalised_pixels(monkeypatch, chunk):
+    monkeypatch.setattr(histogram, "_CHUNK_PIXELS", chunk)
+    rng = np.random.default_rng(6)
+    image = rng.integers(0, 4, size=(60, 50, 4)).astype(np.uint8) * 85
+    image[..., 3] = np.where(rng.random((60, 50)) < 0.6, 255, image[..., 3])  # mostly opaque
+    h = ColorHistogram.from_image(image)
+    colors, counts = np.unique(_normalised_rgba(image), axis=0, return_counts=True)
+    order = np.argsort(pack_colors(colors), kind="stable")
+    np.testing.assert_array_equal(h.colors, colors[order])
+    np.testing.assert_array_equal(h.counts, counts[order])
+    assert h.channels == 4 and h.n_pixels == 60 * 50
+    assert h.colors[0].tolist() == [0, 0, 0, 0]  # the transparent colour comes first
+    assert (np.diff(h.keys.astype(np.int64)) > 0).all()
+    colors, counts, inverse = distinct_colors(image)
+    np.testing.assert_array_equal(colors[inverse], _normalised_rgba(image))
+
+
+def test_rgb_histogram_added_to_rgba_counts_as_opaque():
+    rgb = np.array([[[1, 2, 3], [4, 5, 6]]], np.uint8)
+    rgba = np.array([[[1, 2, 3, 255], [7, 7, 7, 0], [1, 2, 3, 9]]], np.uint8)
+    merged = ColorHistogram.from_image(rgb) + ColorHistogram.from_image(rgba)
+    assert merged.channels == 4
+    assert merged.colors.tolist() == [[0, 0, 0, 0], [1, 2, 3, 9], [1, 2, 3, 255], [4, 5, 6, 255]]
+    assert merged.counts.tolist() == [1, 1, 2, 1]

@@ -1,4 +1,4 @@
-"""read_image converts every mode to (H, W, 3) uint8; saves are atomic, by suffix, with a plain write's mode."""
+"""read_image converts every mode to (H, W, 3) uint8, or (H, W, 4) with transparency; saves are atomic, by suffix."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from PIL import Image, ImageOps
 from kmeans_lab import ImageError, read_image, save_palette_png, save_quantized, save_rgb
 from kmeans_lab.image import DEFAULT_MAX_PIXELS, ImageTooLargeError, palette_png_bit_depth
 
-from .bad_files import FILE_CASES, FRAME_COLORS, MULTI_FRAME_FORMATS, make_input, multi_frame_file
+from .bad_files import FILE_CASES, FRAME_COLORS, MULTI_FRAME_FORMATS, make_input, multi_frame_file, png16_rgba_bytes
 
 
 def test_rgb_round_trip(tmp_path, small_image):
@@ -45,14 +45,72 @@ def test_palette_image(tmp_path):
     assert read_image(tmp_path / "p.png")[0].tolist() == [[255, 0, 0], [0, 255, 0], [0, 0, 255]]
 
 
-def test_alpha_composited_on_white_with_warning(tmp_path):
+def test_alpha_composited_on_a_background_when_asked(tmp_path, recwarn):
     rgba = np.array([[[0, 0, 0, 0], [0, 0, 0, 255], [200, 0, 0, 128]]], dtype=np.uint8)
     Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
-    with pytest.warns(UserWarning, match="composited on white"):
-        rgb = read_image(tmp_path / "a.png")
+    rgb = read_image(tmp_path / "a.png", background="white")
+    assert rgb.shape == (1, 3, 3)
     assert rgb[0, 0].tolist() == [255, 255, 255]
     assert rgb[0, 1].tolist() == [0, 0, 0]
     assert abs(int(rgb[0, 2, 0]) - (200 * 128 + 255 * 127) // 255) <= 1
+    assert read_image(tmp_path / "a.png", background="#000080")[0, 0].tolist() == [0, 0, 128]
+    assert read_image(tmp_path / "a.png", background=(1, 2, 3))[0, 0].tolist() == [1, 2, 3]
+    assert not recwarn.list  # an explicit choice needs no notice
+
+
+def test_transparency_kept_by_default(tmp_path, recwarn):
+    rgba = np.array([[[9, 8, 7, 0], [0, 0, 0, 255], [200, 0, 0, 128]]], dtype=np.uint8)
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
+    np.testing.assert_array_equal(read_image(tmp_path / "a.png"), rgba)
+    assert not recwarn.list
+
+
+def _alpha_files(tmp_path):
+    """Files with transparency in every form Pillow reads: (path, expected RGBA)."""
+    files = {}
+    la = np.array([[[10, 0], [20, 255], [30, 77]]], np.uint8)
+    Image.fromarray(la, "LA").save(tmp_path / "la.png")
+    files["la.png"] = np.stack([la[..., 0]] * 3 + [la[..., 1]], axis=-1)
+    p = Image.new("P", (3, 1))
+    p.putpalette([255, 0, 0, 0, 255, 0, 0, 0, 255])
+    p.putdata([0, 1, 2])
+    p.save(tmp_path / "p.png", transparency=bytes([255, 0, 100]))
+    files["p.png"] = np.array([[[255, 0, 0, 255], [0, 255, 0, 0], [0, 0, 255, 100]]], np.uint8)
+    p.save(tmp_path / "p.gif", transparency=1)
+    files["p.gif"] = np.array([[[255, 0, 0, 255], [0, 255, 0, 0], [0, 0, 255, 255]]], np.uint8)
+    gray = Image.fromarray(np.array([[5, 6, 7]], np.uint8), "L")
+    gray.save(tmp_path / "l.png", transparency=6)
+    files["l.png"] = np.array([[[5, 5, 5, 255], [6, 6, 6, 0], [7, 7, 7, 255]]], np.uint8)
+    rgb = Image.fromarray(np.array([[[1, 2, 3], [4, 5, 6], [1, 2, 3]]], np.uint8), "RGB")
+    rgb.save(tmp_path / "rgb.png", transparency=(1, 2, 3))
+    files["rgb.png"] = np.array([[[1, 2, 3, 0], [4, 5, 6, 255], [1, 2, 3, 0]]], np.uint8)
+    return {tmp_path / name: expected for name, expected in files.items()}
+
+
+def test_every_kind_of_transparency_is_kept(tmp_path):
+    for path, expected in _alpha_files(tmp_path).items():
+        got = read_image(path)
+        assert got.shape == expected.shape, path.name
+        visible = expected[..., 3] > 0  # the colour of a fully transparent pixel is not specified
+        np.testing.assert_array_equal(got[..., 3], expected[..., 3], err_msg=path.name)
+        np.testing.assert_array_equal(got[visible], expected[visible], err_msg=path.name)
+
+
+def test_16_bit_rgba_png_keeps_alpha_to_8_bits(tmp_path):
+    rgba16 = np.random.default_rng(4).integers(0, 65536, (5, 6, 4)).astype(np.uint16)
+    rgba16[0, 0, 3] = 0
+    path = tmp_path / "rgba16.png"
+    path.write_bytes(png16_rgba_bytes(rgba16))
+    np.testing.assert_array_equal(read_image(path), (rgba16 >> 8).astype(np.uint8))
+
+
+def test_transparency_colour_unused_gives_rgb(tmp_path):
+    """A palette with a transparent entry no pixel uses is an opaque image: (H, W, 3)."""
+    p = Image.new("P", (2, 1))
+    p.putpalette([255, 0, 0, 0, 255, 0])
+    p.putdata([0, 0])
+    p.save(tmp_path / "p.png", transparency=1)
+    assert read_image(tmp_path / "p.png").tolist() == [[[255, 0, 0], [255, 0, 0]]]
 
 
 def test_opaque_alpha_gives_no_warning(tmp_path, recwarn):
@@ -145,8 +203,8 @@ def test_read_in_strips_equals_whole_image_conversion(tmp_path, monkeypatch):
     Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
     white = Image.new("RGBA", (50, 45), (255, 255, 255, 255))
     expected = np.asarray(Image.alpha_composite(white, Image.fromarray(rgba, "RGBA")).convert("RGB"))
-    with pytest.warns(UserWarning, match="composited on white"):
-        np.testing.assert_array_equal(read_image(tmp_path / "a.png"), expected)
+    np.testing.assert_array_equal(read_image(tmp_path / "a.png", background="white"), expected)
+    np.testing.assert_array_equal(read_image(tmp_path / "a.png"), rgba)
     rgb = rgba[..., :3].copy()
     Image.fromarray(rgb).save(tmp_path / "b.png")
     np.testing.assert_array_equal(read_image(tmp_path / "b.png"), rgb)
@@ -277,3 +335,98 @@ def test_save_quantized_lossless_formats_hold_palette_of_labels(tmp_path, suffix
     n_bytes = save_quantized(tmp_path / f"q{suffix}", palette, labels)
     assert n_bytes == (tmp_path / f"q{suffix}").stat().st_size
     np.testing.assert_array_equal(read_image(tmp_path / f"q{suffix}"), palette[labels])
+
+
+# --------------------------------------------------------------------------- RGBA palette PNGs (tRNS)
+
+
+def _chunks(data: bytes) -> dict[bytes, bytes]:
+    """PNG chunks by type (the last of each type)."""
+    chunks, at = {}, 8
+    while at < len(data):
+        length = int.from_bytes(data[at : at + 4], "big")
+        chunks[data[at + 4 : at + 8]] = data[at + 8 : at + 8 + length]
+        at += 12 + length
+    return chunks
+
+
+@pytest.mark.parametrize("k", [2, 3, 16, 40, 256])
+def test_rgba_palette_png_round_trip(tmp_path, k):
+    from kmeans_lab import quantize
+
+    from .bad_files import soft_disc_rgba
+
+    rgba = soft_disc_rgba(64, 80)
+    rgba[::7, ::5, 3] = np.random.default_rng(1).integers(1, 255, rgba[::7, ::5, 3].shape)  # more alpha levels
+    q = quantize(rgba, k) if k < 256 else quantize(rgba, k, max_iter=5)
+    path = tmp_path / "q.png"
+    q.save(path)
+    data = path.read_bytes()
+    chunks = _chunks(data)
+    assert chunks[b"IHDR"][9] == 3 and chunks[b"IHDR"][8] == palette_png_bit_depth(q.k)  # indexed, smallest depth
+    alpha = q.palette[:, 3]
+    assert len(chunks[b"tRNS"]) == np.count_nonzero(alpha < 255)  # translucent entries first, the rest implied
+    assert sorted(chunks[b"tRNS"]) == sorted(alpha[alpha < 255].tolist())
+    back = read_image(path)
+    np.testing.assert_array_equal(back, q.image)  # colours and alpha as quantized
+    transparent = rgba[..., 3] == 0
+    assert (back[transparent] == 0).all()  # fully transparent stays fully transparent
+    with Image.open(path) as im:
+        assert im.mode == "P" and isinstance(im.info["transparency"], bytes)
+
+
+def test_opaque_rgba_palette_writes_no_trns(tmp_path):
+    palette = np.array([[1, 2, 3, 255], [4, 5, 6, 255]], np.uint8)
+    save_palette_png(tmp_path / "o.png", palette, np.array([[0, 1]]))
+    assert b"tRNS" not in _chunks((tmp_path / "o.png").read_bytes())
+    assert read_image(tmp_path / "o.png").tolist() == [[[1, 2, 3], [4, 5, 6]]]
+
+
+@pytest.mark.parametrize("suffix", [".webp", ".tif"])
+def test_rgba_quantized_in_formats_with_alpha(tmp_path, suffix):
+    palette = np.array([[0, 0, 0, 0], [200, 10, 10, 255], [10, 200, 10, 100]], np.uint8)
+    labels = np.tile(np.array([[0, 1, 2, 1]], np.uint8), (4, 2))
+    save_quantized(tmp_path / f"q{suffix}", palette, labels)
+    back = read_image(tmp_path / f"q{suffix}")
+    assert back.shape == (4, 8, 4)
+    if suffix == ".tif":
+        np.testing.assert_array_equal(back, palette[labels])
+    assert (back[..., 3][labels == 0] == 0).all()
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".bmp", ".pdf"])
+def test_rgba_refused_by_formats_without_alpha(tmp_path, suffix):
+    palette = np.array([[0, 0, 0, 0], [200, 10, 10, 255]], np.uint8)
+    with pytest.raises(ValueError, match=rf"q\{suffix}: \w+ cannot store transparency"):
+        save_quantized(tmp_path / f"q{suffix}", palette, np.array([[0, 1]]))
+    with pytest.raises(ValueError, match="cannot store transparency"):
+        save_rgb(tmp_path / f"q{suffix}", palette[np.array([[0, 1]])])
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_exif_orientation_with_alpha(tmp_path, orientation):
+    stored = np.random.default_rng(orientation).integers(0, 256, (5, 7, 4), dtype=np.uint8)
+    stored[0, :, 3] = 0
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(stored, "RGBA").save(tmp_path / "o.png", exif=exif)
+    with Image.open(tmp_path / "o.png") as im:
+        expected = np.asarray(ImageOps.exif_transpose(im).convert("RGBA"))
+    np.testing.assert_array_equal(read_image(tmp_path / "o.png"), expected)
+
+
+def test_transparency_found_and_read_in_strips(tmp_path, monkeypatch):
+    """A palette image whose only transparent pixels lie in its last strip: found, and read strip by strip."""
+    import kmeans_lab.image as image_module
+
+    monkeypatch.setattr(image_module, "_STRIP_PIXELS", 3 * 20)  # strips of 3 rows
+    index = np.zeros((13, 20), np.uint8)
+    index[-1, 5:9] = 1
+    p = Image.fromarray(index, "P")
+    p.putpalette([10, 20, 30, 40, 50, 60])
+    p.save(tmp_path / "p.png", transparency=bytes([255, 0]))
+    got = read_image(tmp_path / "p.png")
+    assert got.shape == (13, 20, 4)
+    assert (got[..., 3] == np.where(index == 1, 0, 255)).all()
+    assert (got[index == 0][:, :3] == [10, 20, 30]).all()

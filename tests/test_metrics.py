@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -102,3 +104,78 @@ def test_palette_mse_equals_mse_of_the_expanded_image():
     assert palette_mse(image, palette, labels) == mse(image, palette[labels])
     with pytest.raises(ValueError, match=r"labels must have the image's shape \(30, 20\)"):
         palette_mse(image, palette, labels[:5])
+
+
+# --------------------------------------------------------------------------- RGBA
+
+
+def _rgba_mse_reference(a: np.ndarray, b: np.ndarray) -> float:
+    """The README's definition, in floats: premultiplied R, G, B and A on [0, 1], summed, / 3 per pixel."""
+    x, y = a / 255.0, b / 255.0
+    colour = x[..., :3] * x[..., 3:] - y[..., :3] * y[..., 3:]
+    alpha = x[..., 3] - y[..., 3]
+    return float(((colour**2).sum(axis=-1) + alpha**2).mean() / 3)
+
+
+def test_rgba_mse_definition():
+    rng = np.random.default_rng(7)
+    a = rng.integers(0, 256, size=(21, 17, 4), dtype=np.uint8)
+    b = rng.integers(0, 256, size=(21, 17, 4), dtype=np.uint8)
+    assert mse(a, b) == pytest.approx(_rgba_mse_reference(a, b), rel=1e-12)
+    # Opaque: exactly the RGB MSE of the same pixels.
+    a[..., 3] = b[..., 3] = 255
+    assert mse(a, b) == mse(a[..., :3], b[..., :3])
+    # A fully transparent pixel's colour is invisible.
+    c = a.copy()
+    c[..., 3] = 0
+    d = rng.integers(0, 256, size=c.shape, dtype=np.uint8)
+    d[..., 3] = 0
+    assert mse(c, d) == 0.0
+    # Opaque white against transparent: the largest error, 4/3.
+    white, clear = np.full((1, 1, 4), 255, np.uint8), np.zeros((1, 1, 4), np.uint8)
+    assert mse(white, clear) == pytest.approx(4 / 3)
+
+
+def test_rgba_mse_in_blocks_and_from_the_palette(monkeypatch):
+    from kmeans_lab import metrics
+
+    rng = np.random.default_rng(8)
+    image = rng.integers(0, 256, size=(37, 23, 4), dtype=np.uint8)
+    palette = rng.integers(0, 256, size=(9, 4), dtype=np.uint8)
+    labels = rng.integers(0, 9, size=(37, 23)).astype(np.uint8)
+    whole = mse(image, palette[labels])
+    assert whole == pytest.approx(_rgba_mse_reference(image, palette[labels]), rel=1e-12)
+    monkeypatch.setattr(metrics, "_MSE_CHUNK_PIXELS", 50)
+    assert mse(image, palette[labels]) == whole == palette_mse(image, palette, labels)
+    with pytest.raises(ValueError, match=r"palette must have shape \(K, 4\)"):
+        palette_mse(image, palette[:, :3], labels)
+
+
+def test_rgba_sizes_and_perceptual_metrics_refuse_alpha():
+    rgba = np.random.default_rng(9).integers(0, 256, size=(10, 20, 4), dtype=np.uint8)
+    assert raw_bytes(rgba) == 800
+    buffer = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buffer, format="PNG", optimize=True)
+    assert png24_bytes(rgba) == buffer.tell()
+    for metric in (delta_e, ssim):
+        with pytest.raises(ValueError, match=r"original must have shape \(H, W, 3\)"):
+            metric(rgba, rgba)
+
+
+def test_delta_e_on_distinct_pairs_equals_the_per_pixel_mean(medium, monkeypatch):
+    from skimage.color import deltaE_ciede2000
+
+    from kmeans_lab import metrics
+    from kmeans_lab.color import rgb_to_lab
+
+    noisy = np.random.default_rng(3).integers(0, 256, size=(40, 30, 3), dtype=np.uint8)
+    for a, b in (
+        (medium, quantize(medium, 8).image),
+        (medium, quantize(medium, 8, dither=True).image),
+        (noisy, noisy[::-1]),
+    ):
+        direct = float(np.mean(deltaE_ciede2000(rgb_to_lab(a), rgb_to_lab(b))))
+        assert delta_e(a, b) == pytest.approx(direct, rel=1e-12)
+        monkeypatch.setattr(metrics, "_MSE_CHUNK_PIXELS", 7)  # blocks of rows, merged
+        assert delta_e(a, b) == pytest.approx(direct, rel=1e-12)
+        monkeypatch.undo()

@@ -8,9 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from kmeans_lab import ColorHistogram, apply_palette, delta_e, fit_palette, kmeans, quantize, read_image
+from kmeans_lab import ColorHistogram, apply_palette, delta_e, fit_palette, kmeans, mse, quantize, read_image
 from kmeans_lab import histogram as histogram_module
-from kmeans_lab.color import rgb_to_lab
+from kmeans_lab.color import premultiply, rgb_to_lab, rgb_to_oklab
+from kmeans_lab.histogram import pack_colors, unpack_colors
 from kmeans_lab.lab.paths import data_path
 from kmeans_lab.quantization import ColorLookup, expand, palette_from_centroids
 
@@ -101,8 +102,8 @@ def test_real_photo_kmeans_improves_with_k(photo_path):
 @pytest.mark.parametrize(
     ("image", "message"),
     [
-        (np.zeros((4, 4), np.uint8), r"shape \(H, W, 3\)"),
-        (np.zeros((4, 4, 4), np.uint8), r"shape \(H, W, 3\)"),
+        (np.zeros((4, 4), np.uint8), r"shape \(H, W, 3\) or \(H, W, 4\)"),
+        (np.zeros((4, 4, 2), np.uint8), r"shape \(H, W, 3\) or \(H, W, 4\)"),
         (np.zeros((4, 4, 3), np.float64), r"must be uint8"),
         (np.zeros((0, 4, 3), np.uint8), r"image is empty"),
     ],
@@ -180,7 +181,10 @@ def test_api_k_errors():
 # --------------------------------------------------------------------------- fit_palette, apply_palette
 
 
-@pytest.mark.parametrize("options", [{}, {"init": "in_pixels", "seed": 3}, {"color_space": "lab", "seed": 1}])
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"init": "in_pixels", "seed": 3}, {"color_space": "lab", "seed": 1}, {"color_space": "oklab", "seed": 2}],
+)
 def test_quantize_is_fit_then_apply(medium, options):
     q = quantize(medium, 12, **options)
     palette = fit_palette(ColorHistogram.from_image(medium), 12, **options)
@@ -209,12 +213,14 @@ def test_apply_given_colours_takes_the_nearest_with_ties_to_the_lowest_index():
 def test_apply_a_fitted_palette_to_another_image(medium):
     """Colours outside the fitted histogram go to the nearest centre in the palette's colour space."""
     top, bottom = medium[: len(medium) // 2], medium[len(medium) // 2 :]
-    for space in ("rgb", "lab"):
+    for space in ("rgb", "lab", "oklab"):
         palette = fit_palette(ColorHistogram.from_image(top), 6, color_space=space, dtype=np.float64)
         labels = apply_palette(bottom, palette).labels.reshape(-1)
         points = bottom.reshape(-1, 3).astype(np.float64)
         if space == "lab":
             points = rgb_to_lab(points)
+        elif space == "oklab":
+            points = rgb_to_oklab(points)
         d = ((points[:, None, :] - palette.centroids[None]) ** 2).sum(-1)
         np.testing.assert_array_equal(d[np.arange(len(d)), labels], d.min(axis=1))
 
@@ -236,3 +242,158 @@ def test_lossless_warning_points_at_the_callers_line():
     with pytest.warns(UserWarning, match="k=3 is more than") as caught:
         quantize(image, 3)
     assert caught[0].filename == __file__
+
+
+# --------------------------------------------------------------------------- RGBA
+
+
+def _rgba(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    return np.dstack([image, alpha.astype(np.uint8)])
+
+
+@pytest.fixture
+def soft_rgba(small_image) -> np.ndarray:
+    """small_image with a soft alpha: fully transparent corners, a translucent ramp, an opaque middle."""
+    h, w = small_image.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    r = np.hypot((yy - h / 2) / (h / 2), (xx - w / 2) / (w / 2))
+    return _rgba(small_image, np.clip((1.1 - r) / 0.5 * 255, 0, 255))
+
+
+def _assert_rgba_same_as_every_pixel(image, k, init, seed):
+    """k-means on distinct RGBA values ≡ k-means on every pixel's premultiplied point (transparent: entry 0)."""
+    q = quantize(image, k, init=init, seed=seed, tol=0, dtype=np.float64)
+    pixels = image.reshape(-1, 4)
+    visible = pixels[:, 3] > 0
+    labels = q.labels.reshape(-1)
+    if visible.all() or k == 1:
+        full = kmeans(premultiply(pixels), k, init=init, seed=seed, tol=0)
+        np.testing.assert_allclose(q.centroids, full.centroids, rtol=0, atol=1e-9)
+        np.testing.assert_array_equal(labels, full.labels)
+        return
+    full = kmeans(premultiply(pixels[visible]), k - 1, init=init, seed=seed, tol=0)
+    np.testing.assert_array_equal(q.centroids[0], 0)
+    assert q.palette[0].tolist() == [0, 0, 0, 0]
+    np.testing.assert_allclose(q.centroids[1:], full.centroids, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(labels[visible], full.labels + 1)
+    assert (labels[~visible] == 0).all()
+
+
+@pytest.mark.parametrize("init", ["random", "in_pixels", "kmeans++"])
+@pytest.mark.parametrize("seed", [0, 7])
+def test_rgba_distinct_values_equal_every_pixel(soft_rgba, init, seed):
+    _assert_rgba_same_as_every_pixel(soft_rgba, 6, init, seed)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    image=arrays(
+        np.uint8,
+        st.tuples(st.integers(1, 10), st.integers(1, 10), st.just(4)),
+        elements=st.sampled_from([0, 1, 100, 128, 254, 255]),
+    ),
+    k=st.integers(1, 5),
+    init=st.sampled_from(["random", "in_pixels", "kmeans++"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_rgba_distinct_values_equal_every_pixel_hypothesis(image, k, init, seed):
+    n_distinct = len(ColorHistogram.from_image(image))
+    if k > n_distinct:
+        with pytest.warns(UserWarning, match="distinct colours"):
+            q = quantize(image, k)
+        assert mse(image, q.image) == 0
+        return
+    _assert_rgba_same_as_every_pixel(image, k, init, seed)
+
+
+@pytest.mark.parametrize("options", [{}, {"init": "random", "seed": 3}, {"init": "in_pixels", "seed": 1}])
+def test_opaque_rgba_gives_the_palette_of_its_rgb_version(medium, options):
+    rgba = _rgba(medium, np.full(medium.shape[:2], 255))
+    a, b = quantize(rgba, 12, **options), quantize(medium, 12, **options)
+    np.testing.assert_array_equal(a.palette[:, :3], b.palette)
+    assert (a.palette[:, 3] == 255).all()
+    np.testing.assert_array_equal(a.labels, b.labels)
+    assert mse(rgba, a.image) == mse(medium, b.image)
+
+
+def test_hard_cutout_is_rgb_kmeans_of_the_opaque_pixels_plus_one_transparent_entry(medium):
+    h, w = medium.shape[:2]
+    alpha = np.where(np.add.outer(np.arange(h), np.arange(w)) % 50 < 30, 255, 0)
+    rgba = _rgba(medium, alpha)
+    q = quantize(rgba, 9, seed=2)
+    opaque = alpha.reshape(-1) == 255
+    expected = fit_palette(ColorHistogram.from_image(medium.reshape(-1, 1, 3)[opaque]), 8, seed=2)
+    assert q.palette[0].tolist() == [0, 0, 0, 0]
+    np.testing.assert_array_equal(q.palette[1:, :3], expected.colors)
+    assert (q.palette[1:, 3] == 255).all()
+    assert (q.labels.reshape(-1)[~opaque] == 0).all() and (q.labels.reshape(-1)[opaque] > 0).all()
+
+
+def test_fully_transparent_pixels_share_one_transparent_entry(soft_rgba):
+    noisy = soft_rgba.copy()
+    transparent = noisy[..., 3] == 0
+    noisy[transparent, :3] = np.random.default_rng(0).integers(0, 256, (int(transparent.sum()), 3))
+    for k in (2, 5, 32):
+        q = quantize(noisy, k)
+        assert len({tuple(c) for c in q.palette.tolist()}) == k == q.k
+        assert (q.labels[transparent] == 0).all() and q.palette[0].tolist() == [0, 0, 0, 0]
+        assert (q.image[transparent] == 0).all()
+        assert (q.image[~transparent][:, 3] > 0).all()  # nothing visible vanishes
+
+
+def test_rgba_palette_applied_to_another_image_takes_the_nearest_premultiplied_centre(soft_rgba):
+    top, bottom = soft_rgba[: len(soft_rgba) // 2], soft_rgba[len(soft_rgba) // 2 :]
+    palette = fit_palette(ColorHistogram.from_image(top), 6, dtype=np.float64)
+    labels = apply_palette(bottom, palette).labels.reshape(-1)
+    known = {int(key): label for key, label in zip(palette.histogram.keys, palette.labels)}
+    keys = pack_colors(bottom)
+    points = premultiply(unpack_colors(keys, 4))
+    d = ((points[:, None, :] - palette.centroids[None]) ** 2).sum(-1)
+    new = np.array([int(key) not in known for key in keys])
+    assert new.any()
+    np.testing.assert_array_equal(d[np.arange(len(d)), labels][new], d.min(axis=1)[new])
+    np.testing.assert_array_equal(labels[~new], [known[int(key)] for key in keys[~new]])
+    # An RGB image on an RGBA palette is opaque; given RGB colours for an RGBA image count as opaque.
+    assert apply_palette(top[..., :3], palette).labels.shape == top.shape[:2]
+    given = apply_palette(top, np.array([[0, 0, 0], [255, 255, 255]], np.uint8))
+    assert given.palette.shape == (2, 4) and (given.palette[:, 3] == 255).all()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"color_space": "lab"}, r"color_space='lab' is for RGB images"),
+        ({"color_space": "oklab"}, r"color_space='oklab' is for RGB images"),
+        ({"dither": "floyd-steinberg"}, r"Floyd–Steinberg dithering \(Pillow's\) takes RGB"),
+    ],
+)
+def test_rgba_refuses_what_it_cannot_do(soft_rgba, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        quantize(soft_rgba, 4, **kwargs)
+
+
+def test_rgb_palette_refuses_an_rgba_image(soft_rgba):
+    palette = fit_palette(ColorHistogram.from_image(soft_rgba[..., :3].copy()), 3)
+    with pytest.raises(ValueError, match=r"an RGBA image needs an RGBA palette \(K, 4\)"):
+        apply_palette(soft_rgba, palette)
+
+
+def test_explicit_rgba_init(soft_rgba):
+    init = np.array([[0, 0, 0, 0], [200, 50, 50, 255], [50, 200, 50, 255], [50, 50, 200, 128]])
+    q = quantize(soft_rgba, 4, init=init, tol=0, dtype=np.float64)
+    visible = soft_rgba.reshape(-1, 4)[:, 3] > 0
+    full = kmeans(premultiply(soft_rgba.reshape(-1, 4)[visible]), 3, init=premultiply(init[1:]), tol=0)
+    np.testing.assert_allclose(q.centroids[1:], full.centroids, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- Oklab
+
+
+def test_oklab_clustering(medium):
+    q = quantize(medium, 8, color_space="oklab")
+    assert q.k == 8 and q.options["color_space"] == "oklab"
+    palette = fit_palette(ColorHistogram.from_image(medium), 8, color_space="oklab", dtype=np.float64)
+    points = rgb_to_oklab(palette.histogram.colors)
+    d = ((points[:, None, :] - palette.centroids[None]) ** 2).sum(-1)
+    np.testing.assert_array_equal(d[np.arange(len(d)), palette.labels], d.min(axis=1))
+    assert delta_e(medium, q.image) < 1.2 * delta_e(medium, quantize(medium, 8).image)

@@ -8,6 +8,7 @@ Pillow ``optimize=True``; JPEG at a quality) against the original, with the metr
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -26,7 +27,7 @@ from ..metrics import (
     psnr_from_mse,
     ssim,
 )
-from ..quantization import Quantized, apply_palette, expand, fit_palette
+from ..quantization import Palette, Quantized, apply_palette, expand, fit_palette
 from .contenders import CONTENDERS, available_contenders
 
 __all__ = [
@@ -41,6 +42,8 @@ __all__ = [
     "jpeg_at_bytes",
     "palette_of",
     "dither_rows",
+    "dither_method_rows",
+    "dither_stability",
     "color_space_rows",
     "target_table",
     "round_sig",
@@ -191,16 +194,79 @@ def dither_rows(image: np.ndarray, quantized: Quantized) -> list[dict]:
     return rows
 
 
-def color_space_rows(image: np.ndarray, ks: Iterable[int], **fit_options) -> list[dict]:
-    """k-means in sRGB and in CIELAB at each K: ``color_space``, ``k`` and :func:`measure`'s columns."""
+def color_space_rows(
+    image: np.ndarray,
+    ks: Iterable[int],
+    spaces: Sequence[str] = ("rgb", "lab"),
+    *,
+    with_ssim: bool = True,
+    **fit_options,
+) -> list[dict]:
+    """k-means in each colour space at each K: ``color_space``, ``k``, :func:`measure`'s columns and ``seconds``.
+
+    ``seconds`` is one run of :func:`kmeans_lab.fit_palette` (colour conversion included) and
+    :func:`kmeans_lab.apply_palette` on the image's histogram, computed once for all rows.
+    ``with_ssim=False`` leaves out SSIM (the slowest metric on a large image), not ΔE.
+    """
     rows = []
     histogram = ColorHistogram.from_image(image)
     for k in ks:
-        for space in ("rgb", "lab"):
+        for space in spaces:
+            start = time.perf_counter()
             q = apply_palette(image, fit_palette(histogram, k, color_space=space, **fit_options))
+            seconds = time.perf_counter() - start
             n_bytes = palette_png_bytes(q.palette, q.labels)
-            rows.append({"k": k, "color_space": space, **measure(image, q.image, n_bytes)})
+            written = q.image
+            row = {"k": k, "color_space": space, **measure(image, written, n_bytes, perceptual=with_ssim)}
+            row.setdefault("delta_e", delta_e(image, written))
+            rows.append({**row, "seconds": seconds})
     return rows
+
+
+def dither_method_rows(
+    image: np.ndarray, palette: Palette, methods: Sequence[bool | str] = (False, "floyd-steinberg", "ordered")
+) -> list[dict]:
+    """One fitted palette mapped by each method: ``k``, ``dither``, :func:`measure`'s columns and ``seconds``.
+
+    ``dither`` is ``"none"`` or the method's name; ``seconds`` is one run of
+    :func:`kmeans_lab.apply_palette` (the mapping alone, the palette being given).
+    """
+    rows = []
+    for method in methods:
+        start = time.perf_counter()
+        q = apply_palette(image, palette, dither=method)
+        seconds = time.perf_counter() - start
+        n_bytes = palette_png_bytes(q.palette, q.labels)
+        name = method if isinstance(method, str) else "floyd-steinberg" if method else "none"
+        rows.append({"k": q.k, "dither": name, **measure(image, q.image, n_bytes), "seconds": seconds})
+    return rows
+
+
+def dither_stability(image: np.ndarray, palette: Palette, method: bool | str, *, box: int = 16) -> dict:
+    """How far a small change spreads: the fraction of unchanged pixels whose palette entry changes.
+
+    A ``box`` × ``box`` square near the top left corner is painted with the image's mean
+    colour — one frame of an animation in which a small object moves — and both frames are
+    mapped by ``method``. Error diffusion carries the difference along the rows after it;
+    nearest-colour mapping and ordered dithering decide each pixel alone.
+
+    Returns
+    -------
+    dict
+        ``dither`` (as in :func:`dither_method_rows`), ``changed_outside`` (pixels outside the
+        square with another palette entry in the second frame) and ``fraction_outside``
+        (of the pixels outside the square).
+    """
+    frame = image.copy()
+    top, left = image.shape[0] // 8, image.shape[1] // 8
+    frame[top : top + box, left : left + box] = np.rint(image.reshape(-1, image.shape[2]).mean(axis=0))
+    a = apply_palette(image, palette, dither=method).labels
+    b = apply_palette(frame, palette, dither=method).labels
+    outside = np.ones(image.shape[:2], dtype=bool)
+    outside[top : top + box, left : left + box] = False
+    changed = int(np.count_nonzero((a != b) & outside))
+    name = method if isinstance(method, str) else "floyd-steinberg" if method else "none"
+    return {"dither": name, "changed_outside": changed, "fraction_outside": changed / int(outside.sum())}
 
 
 def target_table(rows: pd.DataFrame) -> pd.DataFrame:

@@ -4,6 +4,7 @@ Each contender maps ``(image, k, seed, max_iter, tol)`` — an ``(H, W, 3) uint8
 the k-means settings, which the non-k-means contenders ignore — to the quantized
 ``(H, W, 3) uint8`` image it produces. Optional packages (scikit-learn, libimagequant) are
 imported when the contender runs; :func:`available_contenders` says which can run here.
+:data:`RGBA_CONTENDERS` are the quantizers that keep transparency, for RGBA images.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ..histogram import ColorHistogram, distinct_colors
 from ..quantization import ColorLookup, Palette, expand, quantize
 from .reference import reference_quantize
 
-__all__ = ["CONTENDERS", "FLOOR", "Contender", "available_contenders"]
+__all__ = ["CONTENDERS", "FLOOR", "Contender", "RGBA_CONTENDERS", "RgbaContender", "available_contenders"]
 
 Contender = Callable[[np.ndarray, int, int, int, float], np.ndarray]
 
@@ -129,3 +130,36 @@ def available_contenders(names: Sequence[str]) -> tuple[list[str], list[str]]:
             continue
         runnable.append(name)
     return runnable, notes
+
+
+# --------------------------------------------------------------------------- RGBA
+
+RgbaContender = Callable[[np.ndarray, int, int], np.ndarray]
+
+
+def _kmeans_lab_rgba(rgba: np.ndarray, k: int, seed: int) -> np.ndarray:
+    return quantize(rgba, k, seed=seed).image
+
+
+def _imagequant_rgba(rgba: np.ndarray, k: int, seed: int) -> np.ndarray:
+    import imagequant
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # imagequant 1.1 calls Image.getdata
+        out = imagequant.quantize_pil_image(Image.fromarray(rgba, "RGBA"), dithering_level=0.0, max_colors=k)
+    return np.asarray(out.convert("RGBA"))
+
+
+def _pillow_fastoctree_rgba(rgba: np.ndarray, k: int, seed: int) -> np.ndarray:
+    # Fast octree is the only one of Pillow's quantizers that takes RGBA.
+    out = Image.fromarray(rgba, "RGBA").quantize(colors=k, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    return np.asarray(out.convert("RGBA"))
+
+
+#: Quantizers of RGBA images (straight alpha): ``(rgba, k, seed) -> (H, W, 4) uint8``, no dithering;
+#: named as in :data:`CONTENDERS`, so :func:`available_contenders` says which can run.
+RGBA_CONTENDERS: dict[str, RgbaContender] = {
+    "kmeans_lab": _kmeans_lab_rgba,
+    "imagequant": _imagequant_rgba,
+    "pillow_fastoctree": _pillow_fastoctree_rgba,
+}
