@@ -1,24 +1,53 @@
-"""Claims as code: a report's sentence printed with whether the numbers just computed bear it out.
+"""Claims as code: a report sentence that states a number or a comparison is checked where it is computed.
 
-A notebook computes the numbers a sentence states, then calls :func:`claim`; nbval compares
-the printed line, so a re-run that changes a finding fails the tests instead of leaving a
-false sentence in the report.
+A notebook cell computes the numbers, then calls :func:`claim` with the sentence (numbers
+formatted from the computed values) and the condition that makes it true. The sentence is
+printed, so nbval compares it with the stored output: a re-run that changes a number fails
+the test suite instead of leaving a false sentence. A claim whose condition fails raises
+:class:`ClaimError`, so regenerating the report stops rather than store a false finding.
 """
 
 from __future__ import annotations
 
-__all__ = ["claim"]
+__all__ = ["ClaimError", "claim", "within"]
 
 
-def claim(statement: str, holds: bool) -> bool:
-    """Print ``[holds] statement`` or ``[FAILS] statement``; return whether it holds.
+class ClaimError(AssertionError):
+    """A report sentence that the numbers computed for it do not support."""
+
+
+def claim(statement: str, holds: bool) -> str:
+    """Print ``statement`` if ``holds``; raise :class:`ClaimError` naming it otherwise.
+
+    Parameters
+    ----------
+    statement : str
+        The sentence as the report states it, numbers formatted from computed values (to
+        the precision the text uses, so the printed line is stable across runs).
+    holds : bool
+        The condition that makes the sentence true.
+
+    Returns
+    -------
+    str
+        ``statement``.
 
     Examples
     --------
-    >>> claim("2 + 2 = 4", 2 + 2 == 4)
-    [holds] 2 + 2 = 4
-    True
+    >>> ratio = 3.2
+    >>> _ = claim(f"kmeans_lab is {ratio:.2g}x faster", ratio > 1)
+    ✓ kmeans_lab is 3.2x faster
+    >>> claim("pigs fly", False)
+    Traceback (most recent call last):
+    ...
+    kmeans_lab.lab.claims.ClaimError: the data do not support: pigs fly
     """
-    holds = bool(holds)
-    print(f"[{'holds' if holds else 'FAILS'}] {statement}")
-    return holds
+    if not bool(holds):
+        raise ClaimError(f"the data do not support: {statement}")
+    print(f"✓ {statement}")
+    return statement
+
+
+def within(value: float, low: float, high: float) -> bool:
+    """``low <= value <= high``: a range a claim states, with the tolerance written in the bounds."""
+    return low <= value <= high
