@@ -278,6 +278,7 @@ RULES: dict[str, _Rule] = {
     "duration": Integer(0),
     "loop": Integer(0, optional=True),  # None: no loop count
     "tile": Multiple(16),
+    "chunks": Integer(1),
 }
 
 
