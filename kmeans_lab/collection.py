@@ -71,8 +71,8 @@ class SavedImage:
     width, height : int
     palette : ndarray of shape (K, 3), uint8
         The palette the image was mapped to (shared by the collection, or its own).
-    n_distinct : int
-        Distinct colours of the input image.
+    n_distinct : int or None
+        Distinct colours of the input image (None from :func:`apply_palette_many`).
     mse : float
         MSE of the file written against the input (:func:`kmeans_lab.metrics.palette_mse`).
     bytes : int
@@ -86,7 +86,7 @@ class SavedImage:
     width: int
     height: int
     palette: np.ndarray = field(repr=False)
-    n_distinct: int
+    n_distinct: int | None
     mse: float
     bytes: int
     seconds: float
@@ -137,7 +137,7 @@ def _map_task(
     dither: bool,
     max_pixels: int | None,
     name: str,
-    n_distinct: int,
+    n_distinct: int | None,
     k: int | None = None,
 ) -> Quantized | SavedImage:
     """Map one image to a palette (a shared lookup table, or the image's own fitted palette); save it if asked.
@@ -196,8 +196,8 @@ def _sources(images: Sequence[np.ndarray | str | os.PathLike]) -> list[np.ndarra
     return sources
 
 
-def _name(source: np.ndarray | str, index: int) -> str:
-    return source if isinstance(source, str) else f"image {index}"
+def _name(source: np.ndarray | str | os.PathLike, index: int) -> str:
+    return os.fspath(source) if isinstance(source, str | os.PathLike) else f"image {index}"
 
 
 def output_paths(
@@ -296,7 +296,7 @@ def _histograms(client, data: list, max_pixels: int | None, progress: Progress |
         for i, source in enumerate(data):
             parts.append(_histogram_task(source, max_pixels))
             if progress is not None:
-                progress("histogram", i, parts[-1][0])
+                progress("histogram", i, len(parts[-1][0]))
         return parts, [len(part[0]) for part in parts]
     parts = client.map(_histogram_task, data, max_pixels=max_pixels, pure=False)
     sizes = client.map(_size_task, parts, pure=False)
@@ -377,6 +377,7 @@ def apply_palette_many(
     Returns
     -------
     list of Quantized, or of SavedImage when ``out_dir`` is given
+        ``n_distinct`` is None (the images' colours are not counted).
     """
     sources = _sources(images)
     if not isinstance(palette, Palette):
@@ -386,7 +387,7 @@ def apply_palette_many(
     if out_dir is not None:
         paths = output_paths(images, out_dir, suffix=suffix)
         check_quantized_output(paths[0], len(palette))
-    sizes = [len(ColorHistogram.from_image(s)) if isinstance(s, np.ndarray) else -1 for s in sources]
+    sizes = [None] * len(sources)  # not counted: only the map-back runs
     return _map(client, sources, ColorLookup(palette), paths, dither, max_pixels, sizes, progress)
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "gif_options",
     "open_image",
     "probe_image",
+    "read_palette",
     "ImageInfo",
     "palette_png_bit_depth",
     "palette_png_encoder",
@@ -658,3 +659,63 @@ def probe_image(path: str | os.PathLike, *, max_pixels: int | None = DEFAULT_MAX
     """
     with open_image(path, max_pixels=max_pixels) as im:
         return ImageInfo(Path(path), str(im.format), im.size[0], im.size[1], int(getattr(im, "n_frames", 1)))
+
+
+def read_palette(
+    path: str | os.PathLike, *, max_colors: int = 256, max_pixels: int | None = DEFAULT_MAX_PIXELS
+) -> np.ndarray:
+    """The palette of an image file, to remap other images to (pngquant's ``--map``).
+
+    A palette PNG gives its colour table (``PLTE``, every entry, in order); another palette
+    image (a GIF, whose table is padded to a power of two) the entries its pixels use, in
+    table order; any other image its distinct colours, in (R, G, B) order. A colour listed
+    twice is kept once.
+
+    Parameters
+    ----------
+    path : path-like
+    max_colors : int, default 256
+        Refuse an image with more distinct colours than this.
+    max_pixels : int or None, default DEFAULT_MAX_PIXELS
+        As in :func:`read_image`.
+
+    Returns
+    -------
+    ndarray of shape (K, 3), uint8
+        Distinct colours, 1 ≤ K ≤ ``max_colors``.
+
+    Raises
+    ------
+    ImageError
+        As :func:`read_image`, or the image has more than ``max_colors`` colours.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "p.png"
+    >>> _ = save_palette_png(path, np.array([[9, 9, 9], [0, 0, 0]], np.uint8), np.array([[1, 0, 1]]))
+    >>> read_palette(path).tolist()
+    [[9, 9, 9], [0, 0, 0]]
+    """
+    path = Path(path)
+    with open_image(path, max_pixels=max_pixels) as im:
+        im.load()
+        if im.mode == "P":
+            entries = np.asarray(im.getpalette("RGB"), dtype=np.uint8).reshape(-1, 3)
+            colors = entries if im.format == "PNG" else entries[np.unique(np.asarray(im))]
+        else:
+            rgb = np.asarray(im.convert("RGB")).reshape(-1, 3).astype(np.uint32)
+            keys = np.unique((rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2])
+            if len(keys) > max_colors:
+                raise ImageError(
+                    f"{path}: {len(keys):,} colours, more than a palette of {max_colors}; "
+                    "give a palette PNG or an image of at most that many colours"
+                )
+            colors = np.stack([keys >> 16, (keys >> 8) & 0xFF, keys & 0xFF], axis=1).astype(np.uint8)
+    keys = (colors[:, 0].astype(np.uint32) << 16) | (colors[:, 1].astype(np.uint32) << 8) | colors[:, 2]
+    _, first = np.unique(keys, return_index=True)
+    colors = colors[np.sort(first)]  # duplicate entries once, in table order
+    if len(colors) > max_colors:
+        raise ImageError(f"{path}: {len(colors):,} colours, more than a palette of {max_colors}")
+    return colors
