@@ -112,21 +112,30 @@ def _recording(function: Callable, *args, **kwargs) -> tuple[Any, tuple[str, ...
     return result, tuple(str(w.message) for w in caught)
 
 
-def _histogram_task(source: np.ndarray | str, max_pixels: int | None) -> tuple[ColorHistogram, tuple[str, ...]]:
-    """The histogram of one image (read here when given as a path), and the warnings reading raised."""
-    return _recording(lambda: ColorHistogram.from_image(_load(source, max_pixels)))
+#: What a histogram task returns: the histogram, the warnings raised, the distinct colours of each image in it.
+Part = tuple[ColorHistogram, tuple[str, ...], tuple[int, ...]]
 
 
-def _merge_task(*parts: tuple[ColorHistogram, tuple[str, ...]]) -> tuple[ColorHistogram, tuple[str, ...]]:
-    """The sum of some histograms, and their warnings in order."""
-    return sum(part[0] for part in parts), tuple(message for part in parts for message in part[1])
+def _histogram_task(source: np.ndarray | str, max_pixels: int | None) -> Part:
+    """The histogram of one image (read here when given as a path), the warnings reading raised, its size."""
+    histogram, messages = _recording(lambda: ColorHistogram.from_image(_load(source, max_pixels)))
+    return histogram, messages, (len(histogram),)
 
 
-def _size_task(part: tuple[ColorHistogram, tuple[str, ...]]) -> int:
-    return len(part[0])
+def _merge_task(*parts: Part) -> Part:
+    """The sum of some histograms; their warnings and sizes in order."""
+    return (
+        sum(part[0] for part in parts),
+        tuple(message for part in parts for message in part[1]),
+        tuple(size for part in parts for size in part[2]),
+    )
 
 
-def _fit_task(part: tuple[ColorHistogram, tuple[str, ...]], k: int, options: dict) -> tuple[Palette, tuple[str, ...]]:
+def _size_task(part: Part) -> int:
+    return part[2][0]
+
+
+def _fit_task(part: Part, k: int, options: dict) -> tuple[Palette, tuple[str, ...]]:
     return _recording(fit_palette, part[0], k, **options)
 
 
@@ -289,8 +298,14 @@ def _completed(client, futures: list, progress: Progress | None, stage: str) -> 
     return results
 
 
-def _histograms(client, data: list, max_pixels: int | None, progress: Progress | None) -> tuple[list, list[int]]:
-    """Per-image histogram parts (futures on a cluster, values here) and each image's distinct colours."""
+def _histograms(
+    client, data: list, max_pixels: int | None, progress: Progress | None, sizes: bool = True
+) -> tuple[list, list[int] | None]:
+    """Per-image histogram parts (futures on a cluster, values here) and each image's distinct colours.
+
+    On a cluster the sizes take a task per image; ``sizes=False`` leaves them to the reduction
+    (None here) unless ``progress`` wants them as each image is counted.
+    """
     if client is None:
         parts = []
         for i, source in enumerate(data):
@@ -299,8 +314,10 @@ def _histograms(client, data: list, max_pixels: int | None, progress: Progress |
                 progress("histogram", i, len(parts[-1][0]))
         return parts, [len(part[0]) for part in parts]
     parts = client.map(_histogram_task, data, max_pixels=max_pixels, pure=False)
-    sizes = client.map(_size_task, parts, pure=False)
-    return parts, _completed(client, sizes, progress and (lambda s, i, n: progress(s, i, n)), "histogram")
+    if not sizes and progress is None:
+        return parts, None
+    counts = client.map(_size_task, parts, pure=False)
+    return parts, _completed(client, counts, progress, "histogram")
 
 
 def collection_histogram(
@@ -343,13 +360,13 @@ def collection_histogram(
 
 def _collection_histogram(client, sources, max_pixels, fan_in, progress) -> tuple[ColorHistogram, list[int]]:
     if client is None:
-        parts, sizes = _histograms(None, sources, max_pixels, progress)
-        total, messages = _merge_task(*parts)
+        parts, _ = _histograms(None, sources, max_pixels, progress)
+        total, messages, sizes = _merge_task(*parts)
     else:
-        parts, sizes = _histograms(client, _on_workers(client, sources), max_pixels, progress)
-        total, messages = _tree(client, parts, fan_in).result()
+        parts, _ = _histograms(client, _on_workers(client, sources), max_pixels, progress, sizes=False)
+        total, messages, sizes = _tree(client, parts, fan_in).result()
     _reissue(messages)
-    return total, sizes
+    return total, list(sizes)
 
 
 def apply_palette_many(
