@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +20,8 @@ from kmeans_lab import quantize, quantize_many, read_frames, read_image, save_an
 from kmeans_lab.cli import main
 from kmeans_lab.lab.paths import data_path
 
-from .bad_files import make_input, multi_frame_file
+from .bad_files import make_input, multi_frame_file, noise
+from .test_cli import _run_unprivileged, _snapshot, _wait_for_handler
 
 
 def _status(argv: list[str]) -> int:
@@ -227,3 +233,61 @@ def test_animation_refuses_a_search_for_k(animation_file, tmp_path, capsys):
     assert _status(["compress", str(animation_file), "--max-bytes", "9000", "-o", str(tmp_path / "o.png")]) == 2
     assert "an animation takes -k K or --palette FILE" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+# --- permissions and signals ----------------------------------------------------------------------------------
+
+
+def test_compress_many_read_only_out_dir_is_one_line_before_any_work(photos, tmp_path):
+
+    shared = Path(tempfile.mkdtemp(prefix="kmeans-lab-test-"))
+    try:
+        shared.chmod(0o755)
+        inputs = []
+        for path in photos:
+            shutil.copy(path, shared / path.name)
+            (shared / path.name).chmod(0o644)
+            inputs.append(str(shared / path.name))
+        (shared / "locked").mkdir(mode=0o555)
+        (shared / "locked").chmod(0o555)
+        before = _snapshot(shared)
+        for out_dir in ("locked", "locked/new"):
+            done = _run_unprivileged(["compress-many", *inputs, "-k", "4", "--out-dir", str(shared / out_dir)], shared)
+            lines = done.stderr.strip().splitlines()
+            assert done.returncode == 2 and len(lines) == 1, done.stderr
+            assert re.search(r"locked.*permission denied$", lines[0]), lines[0]
+        assert _snapshot(shared) == before
+    finally:
+        (shared / "locked").chmod(0o755)
+        shutil.rmtree(shared)
+
+
+def test_compress_many_on_a_cluster_stops_cleanly_on_sigterm(tmp_path):
+
+    psutil = pytest.importorskip("psutil")
+    source = tmp_path / "noise.png"
+    Image.fromarray(noise(1500, 1500)).save(source, compress_level=0)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kmeans_lab", "compress-many", str(source), "-k", "16", "--tol", "0"]
+        + ["--out-dir", str(tmp_path / "out"), "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for_handler(process.pid, signal.SIGTERM)
+        time.sleep(2.5)  # starting the cluster, counting, or fitting
+        children = psutil.Process(process.pid).children(recursive=True)
+        assert process.poll() is None, process.communicate()
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 143, stderr
+    assert stderr.splitlines()[-1] == "kmeans-lab: interrupted by SIGTERM; nothing written", stderr
+    assert all(line.startswith("kmeans-lab: ") for line in stderr.splitlines()), stderr
+    assert stdout == ""
+    assert not (tmp_path / "out").exists()
+    psutil.wait_procs(children, timeout=30)
+    assert not [p for p in children if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
