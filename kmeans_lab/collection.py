@@ -275,7 +275,12 @@ def _tree(client, futures: list, fan_in: int) -> Any:
 
 
 def _on_workers(client, sources: list[np.ndarray | str]) -> list:
-    """Arrays scattered to the workers once (never embedded in a task graph); paths as they are."""
+    """Arrays scattered to the workers once (never embedded in a task graph); paths as they are.
+
+    Without a client, the sources themselves.
+    """
+    if client is None:
+        return sources
     arrays = [i for i, s in enumerate(sources) if isinstance(s, np.ndarray)]
     data: list = list(sources)
     if arrays:
@@ -298,26 +303,25 @@ def _completed(client, futures: list, progress: Progress | None, stage: str) -> 
     return results
 
 
-def _histograms(
-    client, data: list, max_pixels: int | None, progress: Progress | None, sizes: bool = True
-) -> tuple[list, list[int] | None]:
-    """Per-image histogram parts (futures on a cluster, values here) and each image's distinct colours.
+def _histograms(client, data: list, max_pixels: int | None, progress: Progress | None) -> list:
+    """Per-image histogram parts: values here, futures on a cluster (``data`` already on the workers).
 
-    On a cluster the sizes take a task per image; ``sizes=False`` leaves them to the reduction
-    (None here) unless ``progress`` wants them as each image is counted.
+    ``progress("histogram", i, n_distinct)`` as each image is counted: here at once; on a
+    cluster by :func:`_sizes`, after the caller has submitted what depends on the parts.
     """
-    if client is None:
-        parts = []
-        for i, source in enumerate(data):
-            parts.append(_histogram_task(source, max_pixels))
-            if progress is not None:
-                progress("histogram", i, len(parts[-1][0]))
-        return parts, [len(part[0]) for part in parts]
-    parts = client.map(_histogram_task, data, max_pixels=max_pixels, pure=False)
-    if not sizes and progress is None:
-        return parts, None
-    counts = client.map(_size_task, parts, pure=False)
-    return parts, _completed(client, counts, progress, "histogram")
+    if client is not None:
+        return client.map(_histogram_task, data, max_pixels=max_pixels, pure=False)
+    parts = []
+    for i, source in enumerate(data):
+        parts.append(_histogram_task(source, max_pixels))
+        if progress is not None:
+            progress("histogram", i, len(parts[-1][0]))
+    return parts
+
+
+def _sizes(client, parts: list, progress: Progress | None) -> list[int]:
+    """Distinct colours of each image of ``parts`` (futures), reported to ``progress`` as each is known."""
+    return _completed(client, client.map(_size_task, parts, pure=False), progress, "histogram")
 
 
 def collection_histogram(
@@ -355,16 +359,19 @@ def collection_histogram(
     """
     sources = _sources(images)
     max_pixels, fan_in = check("max_pixels", max_pixels), check("fan_in", fan_in)
-    return _collection_histogram(client, sources, max_pixels, fan_in, None)[0]
+    return _collection_histogram(client, _on_workers(client, sources), max_pixels, fan_in, None)[0]
 
 
-def _collection_histogram(client, sources, max_pixels, fan_in, progress) -> tuple[ColorHistogram, list[int]]:
+def _collection_histogram(client, data, max_pixels, fan_in, progress) -> tuple[ColorHistogram, list[int]]:
+    """The summed histogram and each image's distinct colours (carried up the merge tree)."""
+    parts = _histograms(client, data, max_pixels, progress)
     if client is None:
-        parts, _ = _histograms(None, sources, max_pixels, progress)
         total, messages, sizes = _merge_task(*parts)
     else:
-        parts, _ = _histograms(client, _on_workers(client, sources), max_pixels, progress, sizes=False)
-        total, messages, sizes = _tree(client, parts, fan_in).result()
+        root = _tree(client, parts, fan_in)  # submitted first: the merges run while progress is reported
+        if progress is not None:
+            _sizes(client, parts, progress)
+        total, messages, sizes = root.result()
     _reissue(messages)
     return total, list(sizes)
 
@@ -405,11 +412,15 @@ def apply_palette_many(
         paths = output_paths(images, out_dir, suffix=suffix)
         check_quantized_output(paths[0], len(palette))
     sizes = [None] * len(sources)  # not counted: only the map-back runs
-    return _map(client, sources, ColorLookup(palette), paths, dither, max_pixels, sizes, progress)
+    data = _on_workers(client, sources)
+    return _map(client, sources, data, ColorLookup(palette), paths, dither, max_pixels, sizes, progress)
 
 
-def _map(client, sources, palettes, paths, dither, max_pixels, sizes, progress, k=None) -> list:
-    """Phase 3: every image through its palette (one shared ColorLookup, or a list of fitted parts)."""
+def _map(client, sources, data, palettes, paths, dither, max_pixels, sizes, progress, k=None) -> list:
+    """Phase 3: every image through its palette (one shared ColorLookup, or a list of fitted parts).
+
+    ``data``: the sources, with arrays already scattered to the workers on a cluster.
+    """
     if paths is not None:
         paths[0].parent.mkdir(parents=True, exist_ok=True)
     shared = isinstance(palettes, ColorLookup)
@@ -423,7 +434,6 @@ def _map(client, sources, palettes, paths, dither, max_pixels, sizes, progress, 
             if progress is not None:
                 progress("image", i, results[-1])
         return results
-    data = _on_workers(client, sources)
     if shared:
         # The 32 MiB table goes to every worker once; tasks refer to it by its future.
         lookup = client.scatter(palettes, broadcast=True)
@@ -530,21 +540,23 @@ def quantize_many(
     if out_dir is not None:
         paths = output_paths(images, out_dir, suffix=suffix)
         check_quantized_output(paths[0], k)
+    data = _on_workers(client, sources)  # arrays go to the workers once, for both maps
     if shared_palette:
-        histogram, sizes = _collection_histogram(client, sources, max_pixels, fan_in, progress)
+        histogram, sizes = _collection_histogram(client, data, max_pixels, fan_in, progress)
         palette = fit_palette(histogram, k, **options)
-        return _map(client, sources, ColorLookup(palette), paths, dither, max_pixels, sizes, progress, k)
+        return _map(client, sources, data, ColorLookup(palette), paths, dither, max_pixels, sizes, progress, k)
     # One palette each: the histograms stay apart and each is fitted where it lies.
+    parts = _histograms(client, data, max_pixels, progress)
     if client is None:
-        parts, sizes = _histograms(None, sources, max_pixels, progress)
+        sizes = [len(part[0]) for part in parts]
         fitted = [_fit_task(part, k, options) for part in parts]
         _reissue([m for part in parts for m in part[1]] + [m for fit in fitted for m in fit[1]])
     else:
-        parts, sizes = _histograms(client, _on_workers(client, sources), max_pixels, progress)
         fitted = client.map(_fit_task, parts, k=k, options=options, pure=False)
+        sizes = _sizes(client, parts, progress)
         messages = client.gather(client.map(_messages_task, parts, fitted, pure=False))
         _reissue([m for pair in messages for m in pair])
-    return _map(client, sources, fitted, paths, dither, max_pixels, sizes, progress, k)
+    return _map(client, sources, data, fitted, paths, dither, max_pixels, sizes, progress, k)
 
 
 def _messages_task(part: tuple, fitted: tuple) -> tuple[str, ...]:
