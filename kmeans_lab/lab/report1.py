@@ -1,0 +1,346 @@
+"""The first report's runtime table, measured once: ``python -m kmeans_lab.lab.report1``.
+
+The report's own k-means (:mod:`kmeans_lab.lab.reference`) takes seconds to minutes per run
+on a 1920×1080 or 2560×1700 photograph — too slow to time in the notebook on every test run.
+This command times it once, in every setting of the report (K = 3, 5, 7 with ``random`` and
+``in_pixels``, K = 15 and 30 with ``in_pixels``) and, as extra rows the report does not have,
+K = 15 and 30 with ``random``, on both photographs, together with ``kmeans_lab.quantize`` in
+the same settings. Runs are interleaved: round r runs every (photograph, setting, algorithm)
+once before round r + 1 runs any, so load that comes and goes on a shared machine spreads over
+all settings; the median, min and max over the rounds are written.
+
+Written (both rewritten after every round, so an interrupted run leaves what it finished):
+
+- ``figures/report1-reference-runtimes.csv``: one row per photograph, K, init and algorithm —
+  seconds (median, min, max over ``repeats``), for the reference also its initialisation and
+  its loop timed apart and seconds per iteration, iterations, MSE, colours actually used
+  (the report keeps an empty cluster's centroid, so a palette can have fewer than K), the
+  machine, the 1-minute load average around the runs, the date and the command.
+- ``figures/report1-reference-centroids.json``: per reference run, the centroids its last
+  assignment used and the ones it returned, so that the notebook rebuilds the compressed
+  images exactly (:func:`rebuild_reference_image`) without re-running it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..histogram import distinct_colors
+from ..image import read_image
+from ..metrics import mse
+from ..quantization import quantize
+from .machine import cpu_model
+from .paths import data_path, figures_dir
+from .reference import reference_labels, reference_palette, reference_run
+
+__all__ = [
+    "CENTROIDS_FILE",
+    "EXTRA_SETTINGS",
+    "IMAGES",
+    "REPORT_SECONDS",
+    "RUNTIMES_FILE",
+    "SETTINGS",
+    "machine_line",
+    "most_different_box",
+    "read_reference_centroids",
+    "read_reference_runtimes",
+    "rebuild_reference_image",
+    "time_report1",
+    "main",
+]
+
+#: The report's photograph sizes and the photographs of those sizes in data/.
+IMAGES = {"1920x1080": "rocket-1920x1080.jpg", "2560x1700": "coffee-2560x1700.jpg"}
+
+#: The report's settings (K, init), in its order.
+SETTINGS = [(3, "random"), (5, "random"), (7, "random"), (3, "in_pixels"), (5, "in_pixels"), (7, "in_pixels")] + [
+    (15, "in_pixels"),
+    (30, "in_pixels"),
+]
+
+#: Settings the report did not run, timed to test its "in_pixels is slower, especially at K >= 15".
+EXTRA_SETTINGS = [(15, "random"), (30, "random")]
+
+#: The report's runtimes in seconds (its laptop, its two photographs), keyed by size, then (K, init).
+REPORT_SECONDS = {
+    "1920x1080": {
+        (3, "random"): 1.232475,
+        (5, "random"): 3.762998,
+        (7, "random"): 3.900795,
+        (3, "in_pixels"): 1.330149,
+        (5, "in_pixels"): 5.734336,
+        (7, "in_pixels"): 19.569252,
+    },
+    "2560x1700": {
+        (3, "random"): 2.987760,
+        (5, "random"): 5.293447,
+        (7, "random"): 6.042157,
+        (3, "in_pixels"): 3.627527,
+        (5, "in_pixels"): 7.832237,
+        (7, "in_pixels"): 9.433557,
+        (15, "in_pixels"): 49.185343,
+        (30, "in_pixels"): 56.759814,
+    },
+}
+
+RUNTIMES_FILE = "report1-reference-runtimes.csv"
+CENTROIDS_FILE = "report1-reference-centroids.json"
+COMMAND = "python -m kmeans_lab.lab.report1"
+
+
+def machine_line() -> str:
+    """CPU model, logical cores, memory, OS, Python, NumPy and its BLAS, on one line."""
+    pages = os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else float("nan")
+    memory = pages * os.sysconf("SC_PAGE_SIZE") / 2**30 if hasattr(os, "sysconf") else float("nan")
+    try:
+        blas = np.__config__.CONFIG["Build Dependencies"]["blas"]["name"]
+    except (AttributeError, KeyError, TypeError):
+        blas = "?"
+    return (
+        f"{cpu_model()}, {os.cpu_count()} logical cores, {memory:.0f} GiB, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, NumPy {np.__version__} ({blas})"
+    )
+
+
+def _key(size: str, k: int, init: str) -> str:
+    return f"{size} K={k} {init}"
+
+
+def _load() -> float:
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+def time_report1(
+    sizes: Sequence[str] = tuple(IMAGES),
+    settings: Sequence[tuple[int, str]] = (*SETTINGS, *EXTRA_SETTINGS),
+    *,
+    repeats: int = 3,
+    seed: int = 0,
+    out: Path | None = None,
+    log=sys.stdout,
+) -> pd.DataFrame:
+    """Time the report's k-means and kmeans_lab in every setting, interleaved; write the CSV and JSON.
+
+    Parameters
+    ----------
+    sizes : sequence of keys of :data:`IMAGES`
+    settings : sequence of (K, init)
+    repeats : int, default 3
+        Rounds; every run of a setting gives the same result (same seed), only its time varies.
+    seed : int, default 0
+    out : Path, optional
+        Folder for the two files; default ``figures/``.
+    log : file, default stdout
+        One line per run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows written to :data:`RUNTIMES_FILE`.
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats must be >= 1, got {repeats}")
+    out = figures_dir() if out is None else Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    images = {size: read_image(data_path(IMAGES[size])) for size in sizes}
+    machine = machine_line()
+    times: dict[tuple[str, int, str, str], list[tuple[float, float, float]]] = {}
+    results: dict[tuple[str, int, str, str], dict] = {}
+    loads: dict[tuple[str, int, str, str], list[float]] = {}
+    centroids: dict[str, dict] = {}
+    for rnd in range(repeats):
+        for size, image in images.items():
+            img_1d = image.reshape(-1, 3)
+            for k, init in settings:
+                for algorithm in ("reference", "kmeans_lab"):
+                    case = (size, k, init, algorithm)
+                    load = _load()
+                    if algorithm == "reference":
+                        run = reference_run(img_1d, k, 10000, init, seed)
+                        timed = (run.seconds, run.init_seconds, run.loop_seconds)
+                        if case not in results:
+                            compressed = reference_palette(run.centroids)[run.labels].reshape(image.shape)
+                            cluster_sizes = np.bincount(run.labels, minlength=k)
+                            results[case] = {
+                                "iterations": run.n_iter,
+                                "mse": mse(image, compressed),
+                                "colours_used": int(np.count_nonzero(cluster_sizes)),
+                            }
+                            centroids[_key(size, k, init)] = {
+                                "file": IMAGES[size],
+                                "K": k,
+                                "init": init,
+                                "seed": seed,
+                                "assigned": run.assigned.tolist(),
+                                "centroids": run.centroids.tolist(),
+                                "cluster_sizes": cluster_sizes.tolist(),
+                            }
+                        del run
+                    else:
+                        start = time.perf_counter()
+                        q = quantize(image, k, init=init, seed=seed)
+                        timed = (time.perf_counter() - start, float("nan"), float("nan"))
+                        results.setdefault(
+                            case,
+                            {
+                                "iterations": q.n_iter,
+                                "mse": mse(image, q.image),
+                                "colours_used": len(distinct_colors(q.image)[0]),
+                            },
+                        )
+                    times.setdefault(case, []).append(timed)
+                    loads.setdefault(case, []).append((load + _load()) / 2)
+                    print(
+                        f"round {rnd + 1}/{repeats} {size} K={k:2d} {init:9s} {algorithm:10s} {timed[0]:8.2f} s "
+                        f"{results[case]['iterations']:4d} iterations  load {loads[case][-1]:.2f}",
+                        file=log,
+                        flush=True,
+                    )
+        table = _table(times, results, loads, machine, seed)
+        table.to_csv(out / RUNTIMES_FILE, index=False)
+        (out / CENTROIDS_FILE).write_text(json.dumps(centroids, indent=1) + "\n")
+    return table
+
+
+def _table(times, results, loads, machine: str, seed: int) -> pd.DataFrame:
+    rows = []
+    date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+    for (size, k, init, algorithm), runs in times.items():
+        total, init_s, loop_s = (np.array(column) for column in zip(*runs))
+        result = results[size, k, init, algorithm]
+        loop_median = statistics.median(loop_s) if algorithm == "reference" else float("nan")
+        rows.append(
+            {
+                "image": IMAGES[size],
+                "size": size,
+                "K": k,
+                "init": init,
+                "algorithm": algorithm,
+                "in_report": (k, init) in REPORT_SECONDS.get(size, {}),
+                "repeats": len(runs),
+                "seconds_median": statistics.median(total),
+                "seconds_min": float(total.min()),
+                "seconds_max": float(total.max()),
+                "init_seconds_median": statistics.median(init_s) if algorithm == "reference" else float("nan"),
+                "loop_seconds_median": loop_median,
+                "iterations": result["iterations"],
+                "seconds_per_iteration": loop_median / result["iterations"],
+                "mse": result["mse"],
+                "colours_used": result["colours_used"],
+                "seed": seed,
+                "load_avg_1min": float(np.mean(loads[size, k, init, algorithm])),
+                "machine": machine,
+                "date": date,
+                "command": COMMAND,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def read_reference_runtimes(path: Path | str | None = None) -> pd.DataFrame:
+    """The committed :data:`RUNTIMES_FILE` (default ``figures/``), as written by :func:`time_report1`."""
+    return pd.read_csv(figures_dir() / RUNTIMES_FILE if path is None else path)
+
+
+def read_reference_centroids(path: Path | str | None = None) -> dict[str, dict]:
+    """The committed :data:`CENTROIDS_FILE`, keyed ``"<size> K=<k> <init>"`` (e.g. ``"1920x1080 K=3 random"``)."""
+    return json.loads(Path(figures_dir() / CENTROIDS_FILE if path is None else path).read_text())
+
+
+def rebuild_reference_image(image: np.ndarray, entry: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The report's compressed image of a stored run, from its centroids: one assignment step.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W, 3), uint8
+        The photograph the run was timed on.
+    entry : dict
+        One value of :func:`read_reference_centroids`.
+
+    Returns
+    -------
+    compressed : ndarray of shape (H, W, 3), uint8
+        The returned centroids, rounded, at each pixel's label.
+    sizes : ndarray of shape (K,), int64
+        Pixels per label; equal to ``entry["cluster_sizes"]`` when the labels are the run's.
+    """
+    labels = reference_labels(image.reshape(-1, 3), np.asarray(entry["assigned"], dtype=np.float64))
+    palette = reference_palette(np.asarray(entry["centroids"], dtype=np.float64))
+    return palette[labels].reshape(image.shape), np.bincount(labels, minlength=len(palette))
+
+
+def most_different_box(a: np.ndarray, b: np.ndarray, height: int, width: int) -> tuple[int, int, int, int]:
+    """The ``height × width`` window (on a grid of half-window steps) where two images differ most.
+
+    Parameters
+    ----------
+    a, b : ndarray of shape (H, W, 3), uint8
+    height, width : int
+
+    Returns
+    -------
+    (top, left, height, width)
+        The window with the largest sum of absolute channel differences; the first one on ties.
+
+    Examples
+    --------
+    >>> a = np.zeros((8, 8, 3), np.uint8)
+    >>> b = a.copy()
+    >>> b[5:7, 5:7] = 255
+    >>> most_different_box(a, b, 4, 4)
+    (4, 4, 4, 4)
+    """
+    if a.shape != b.shape:
+        raise ValueError(f"images of shapes {a.shape} and {b.shape}")
+    if not (0 < height <= a.shape[0] and 0 < width <= a.shape[1]):
+        raise ValueError(f"a {height}x{width} window does not fit a {a.shape[0]}x{a.shape[1]} image")
+    diff = np.abs(a.astype(np.int32) - b.astype(np.int32)).sum(axis=2)
+    table = np.pad(diff.cumsum(0).cumsum(1), ((1, 0), (1, 0)))  # summed-area table
+    best, where = -1, (0, 0)
+    for top in range(0, a.shape[0] - height + 1, max(1, height // 2)):
+        for left in range(0, a.shape[1] - width + 1, max(1, width // 2)):
+            bottom, right = top + height, left + width
+            total = table[bottom, right] - table[top, right] - table[bottom, left] + table[top, left]
+            if total > best:
+                best, where = int(total), (top, left)
+    return (*where, height, width)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=COMMAND, description=__doc__.split("\n\n")[0])
+    p.add_argument("--sizes", nargs="+", choices=list(IMAGES), default=list(IMAGES), help="photographs by size")
+    p.add_argument("--repeats", type=int, default=3, help="interleaved rounds; medians over them (default 3)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--report-settings-only", action="store_true", help="without the extra random K = 15, 30 rows")
+    p.add_argument("--out", type=Path, help="folder for the CSV and JSON; default figures/ of the checkout")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status."""
+    args = _parser().parse_args(argv)
+    if args.repeats < 1:
+        raise SystemExit(f"--repeats must be >= 1, got {args.repeats}")
+    settings = SETTINGS if args.report_settings_only else [*SETTINGS, *EXTRA_SETTINGS]
+    print(machine_line(), flush=True)
+    table = time_report1(args.sizes, settings, repeats=args.repeats, seed=args.seed, out=args.out)
+    columns = ["size", "K", "init", "algorithm", "repeats", "seconds_median", "seconds_min", "seconds_max"]
+    columns.append("iterations")
+    print(table[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
