@@ -29,6 +29,9 @@ __all__ = [
     "scaling_figure",
     "histogram_growth_figure",
     "flicker_figure",
+    "image_table",
+    "image_panel_widths",
+    "mse_vs_k_loglog",
 ]
 
 
@@ -158,7 +161,10 @@ def runtime_vs_k(
     x: str = "k",
     y: str = "seconds",
     by: str | None = None,
+    low: str | None = None,
+    high: str | None = None,
     logy: bool = True,
+    logx: bool = False,
     title: str | None = None,
 ) -> Figure:
     """Runtime in seconds against K, one line per group (e.g. algorithm and init).
@@ -166,7 +172,13 @@ def runtime_vs_k(
     Parameters
     ----------
     data : pandas.DataFrame or mapping of column name to array
-        Columns ``x`` (K), ``y`` (seconds) and optionally ``by``.
+        Columns ``x`` (K), ``y`` (seconds, e.g. the median of repeats) and optionally ``by``,
+        ``low`` and ``high``.
+    low, high : str, optional
+        Columns with the fastest and slowest run: drawn as a bar through each point.
+    logy : bool, default True
+    logx : bool, default False
+        Log K axis, ticks at the K values of the data.
 
     Returns
     -------
@@ -175,17 +187,35 @@ def runtime_vs_k(
     """
     fig = _figure(6.4, 4.2)
     ax = fig.add_subplot()
-    _lines(ax, data, y, x, by)
+    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+    groups = frame.groupby(by, sort=False) if by else [(None, frame)]
+    for label, part in groups:
+        part = part.sort_values(x)
+        line = ax.plot(part[x], part[y], marker="o", label=None if label is None else str(label))[0]
+        if low and high:
+            ax.vlines(part[x], part[low], part[high], color=line.get_color(), lw=3, alpha=0.45)
     ax.set_xlabel("K (colours)")
     ax.set_ylabel("seconds")
     if logy:
         ax.set_yscale("log")
+    if logx:
+        _log_k_axis(ax, frame[x])
     ax.grid(True, which="both", alpha=0.3)
     if by:
         ax.legend(fontsize=8, title=by)
     if title:
         ax.set_title(title)
     return fig
+
+
+def _log_k_axis(ax, ks) -> None:
+    """A log K axis labelled at the K values themselves (3, 5, 7, 15, 30), not at powers of ten."""
+    from matplotlib.ticker import NullFormatter
+
+    ticks = sorted({int(k) for k in ks})
+    ax.set_xscale("log")
+    ax.set_xticks(ticks, [str(k) for k in ticks])
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def palette_swatches(palettes: Mapping[str, np.ndarray] | Sequence[np.ndarray]) -> Figure:
@@ -370,4 +400,81 @@ def flicker_figure(source: tuple[np.ndarray, np.ndarray], shown: Mapping[str, tu
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
+    return fig
+
+
+def image_table(
+    cells: Sequence[Sequence[tuple[str, np.ndarray] | None]],
+    *,
+    cell_width: float = 5.0,
+    suptitle: str | None = None,
+) -> Figure:
+    """Images in rows and columns, large: e.g. one row per K, one column per initialiser.
+
+    Parameters
+    ----------
+    cells : sequence of rows, each a sequence of (title, ndarray of shape (H, W, 3) uint8) or None
+        All images of the same shape; ``None`` leaves the cell empty (its axes removed).
+    cell_width : float, default 5.0
+        Inches per column: 550 pixels per image at :func:`save_figure`'s 110 dpi (less the
+        margins; :func:`image_panel_widths` measures them).
+    suptitle : str, optional
+
+    Returns
+    -------
+    Figure
+        One image axes per non-empty cell, in row order.
+    """
+    rows = [list(row) for row in cells]
+    ncols = max((len(row) for row in rows), default=0)
+    shown = [cell for row in rows for cell in row if cell is not None]
+    if not shown:
+        raise ValueError("no images to draw")
+    h, w = np.asarray(shown[0][1]).shape[:2]
+    fig = _figure(cell_width * ncols, (cell_width * h / w + 0.5) * len(rows) + (0.4 if suptitle else 0.0))
+    axes = fig.subplots(len(rows), ncols, squeeze=False)
+    for r, row in enumerate(rows):
+        for c in range(ncols):
+            cell = row[c] if c < len(row) else None
+            ax = axes[r, c]
+            if cell is None:
+                fig.delaxes(ax)
+                continue
+            title, image = cell
+            ax.imshow(image, interpolation="antialiased")
+            ax.set_title(title, fontsize=10)
+            ax.set_axis_off()
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=11)
+    return fig
+
+
+def image_panel_widths(fig: Figure, *, dpi: int = 110) -> list[int]:
+    """Width in pixels of each axes that shows an image, as :func:`save_figure` writes it at ``dpi``.
+
+    Returns
+    -------
+    list of int
+        One per image axes, in the figure's axes order.
+    """
+    fig.draw_without_rendering()  # lays the figure out (constrained layout) as saving will
+    return [round(ax.get_window_extent().width * dpi / fig.dpi) for ax in fig.axes if ax.get_images()]
+
+
+def mse_vs_k_loglog(data, *, x: str = "k", y: str = "mse", by: str | None = None, title: str | None = None) -> Figure:
+    """:func:`mse_vs_k` on log–log axes, K labelled at its values: a power law MSE ∝ K^-a is a straight line.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or mapping of column name to array
+        Columns ``x`` (K), ``y`` (MSE) and optionally ``by``.
+
+    Returns
+    -------
+    Figure
+        One axes with log K and log MSE, PSNR on a second axis.
+    """
+    fig = mse_vs_k(data, x=x, y=y, by=by, psnr_axis=True, logy=True, title=title)
+    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+    _log_k_axis(fig.axes[0], frame[x])
     return fig

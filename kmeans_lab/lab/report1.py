@@ -114,6 +114,11 @@ def machine_line() -> str:
     )
 
 
+def _image_path(name: str) -> Path:
+    """A file of ``data/`` by name, or an absolute path as it is."""
+    return Path(name) if Path(name).is_absolute() else data_path(name)
+
+
 def _key(size: str, k: int, init: str) -> str:
     return f"{size} K={k} {init}"
 
@@ -154,7 +159,7 @@ def time_report1(
         raise ValueError(f"repeats must be >= 1, got {repeats}")
     out = figures_dir() if out is None else Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    images = {size: read_image(data_path(IMAGES[size])) for size in sizes}
+    images = {size: read_image(_image_path(IMAGES[size])) for size in sizes}
     machine = machine_line()
     times: dict[tuple[str, int, str, str], list[tuple[float, float, float]]] = {}
     results: dict[tuple[str, int, str, str], dict] = {}
@@ -179,7 +184,7 @@ def time_report1(
                                 "colours_used": int(np.count_nonzero(cluster_sizes)),
                             }
                             centroids[_key(size, k, init)] = {
-                                "file": IMAGES[size],
+                                "file": Path(IMAGES[size]).name,
                                 "K": k,
                                 "init": init,
                                 "seed": seed,
@@ -223,7 +228,7 @@ def _table(times, results, loads, machine: str, seed: int) -> pd.DataFrame:
         loop_median = statistics.median(loop_s) if algorithm == "reference" else float("nan")
         rows.append(
             {
-                "image": IMAGES[size],
+                "image": Path(IMAGES[size]).name,
                 "size": size,
                 "K": k,
                 "init": init,

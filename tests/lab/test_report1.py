@@ -1,0 +1,96 @@
+"""python -m kmeans_lab.lab.report1: the reference timing table, its files and the images rebuilt from them."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from kmeans_lab import mse, read_image, save_rgb
+from kmeans_lab.lab import report1
+from kmeans_lab.lab.paths import data_path
+from kmeans_lab.lab.reference import reference_quantize
+
+
+@pytest.fixture
+def small_photo(tmp_path):
+    """A 60×90 crop of chelsea.png, saved as PNG."""
+    path = tmp_path / "crop.png"
+    save_rgb(path, read_image(data_path("chelsea.png"))[100:160, 200:290])
+    return path
+
+
+@pytest.fixture
+def small_run(tmp_path, monkeypatch, small_photo):
+    """Two rounds of three settings on a small photograph instead of the report's photographs."""
+    monkeypatch.setitem(report1.IMAGES, "90x60", str(small_photo))
+    log = io.StringIO()
+    table = report1.time_report1(
+        ["90x60"], [(3, "random"), (4, "in_pixels"), (6, "random")], repeats=2, out=tmp_path, log=log
+    )
+    return table, tmp_path, log.getvalue()
+
+
+def test_one_row_per_setting_and_algorithm_with_repeats_machine_and_date(small_run):
+    table, folder, log = small_run
+    assert len(table) == 6 and set(table.algorithm) == {"reference", "kmeans_lab"}
+    assert (table.repeats == 2).all()
+    assert (table.seconds_min <= table.seconds_median).all() and (table.seconds_median <= table.seconds_max).all()
+    reference = table[table.algorithm == "reference"]
+    assert reference.init_seconds_median.notna().all() and reference.loop_seconds_median.notna().all()
+    np.testing.assert_allclose(reference.seconds_per_iteration, reference.loop_seconds_median / reference.iterations)
+    assert table.machine.str.contains("logical cores").all()
+    assert table.date.str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    assert (table.command == "python -m kmeans_lab.lab.report1").all()
+    assert log.count("\n") == 12  # one line per run: 2 rounds × 3 settings × 2 algorithms
+    # interleaved: round 1 runs every setting before round 2 runs any
+    assert log.splitlines()[5].startswith("round 1/2") and log.splitlines()[6].startswith("round 2/2")
+    read = report1.read_reference_runtimes(folder / report1.RUNTIMES_FILE)
+    assert list(read.columns) == list(table.columns) and len(read) == 6
+
+
+def test_the_stored_centroids_rebuild_the_reference_image_exactly(small_run):
+    table, folder, _ = small_run
+    image = read_image(folder / "crop.png")
+    stored = report1.read_reference_centroids(folder / report1.CENTROIDS_FILE)
+    assert set(stored) == {"90x60 K=3 random", "90x60 K=4 in_pixels", "90x60 K=6 random"}
+    for entry in stored.values():
+        rebuilt, sizes = report1.rebuild_reference_image(image, entry)
+        np.testing.assert_array_equal(rebuilt, reference_quantize(image, entry["K"], entry["init"], seed=entry["seed"]))
+        assert sizes.tolist() == entry["cluster_sizes"]
+        row = table[(table.K == entry["K"]) & (table.init == entry["init"]) & (table.algorithm == "reference")]
+        assert mse(image, rebuilt) == pytest.approx(row.mse.item(), rel=1e-12)
+        assert row.colours_used.item() == np.count_nonzero(sizes)
+
+
+def test_report_settings_and_seconds_are_the_reports():
+    assert report1.SETTINGS[:6] == [(k, i) for i in ("random", "in_pixels") for k in (3, 5, 7)]
+    assert report1.SETTINGS[6:] == [(15, "in_pixels"), (30, "in_pixels")]
+    assert report1.REPORT_SECONDS["2560x1700"][30, "in_pixels"] == pytest.approx(56.759814)
+    assert set(report1.REPORT_SECONDS["1920x1080"]) == set(report1.SETTINGS[:6])
+
+
+def test_most_different_box_finds_the_changed_patch():
+    a = np.zeros((40, 60, 3), np.uint8)
+    b = a.copy()
+    b[22:30, 41:50] = 90
+    top, left, height, width = report1.most_different_box(a, b, 10, 12)
+    assert (height, width) == (10, 12)
+    changed = np.zeros((40, 60), bool)
+    changed[22:30, 41:50] = True
+    assert changed[top : top + height, left : left + width].sum() >= 0.6 * changed.sum()  # on a half-window grid
+
+
+@pytest.mark.parametrize(
+    ("shape_b", "size", "match"),
+    [((40, 61, 3), (4, 4), "images of shapes"), ((40, 60, 3), (41, 4), "does not fit"), ((40, 60, 3), (4, 0), "fit")],
+)
+def test_most_different_box_rejects_bad_input(shape_b, size, match):
+    with pytest.raises(ValueError, match=match):
+        report1.most_different_box(np.zeros((40, 60, 3), np.uint8), np.zeros(shape_b, np.uint8), *size)
+
+
+def test_command_line_rejects_bad_repeats():
+    with pytest.raises(SystemExit, match="--repeats must be >= 1, got 0"):
+        report1.main(["--repeats", "0"])
