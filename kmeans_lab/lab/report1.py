@@ -19,11 +19,21 @@ Written (both rewritten after every round, so an interrupted run leaves what it 
 - ``figures/report1-reference-centroids.json``: per reference run, the centroids its last
   assignment used and the ones it returned, so that the notebook rebuilds the compressed
   images exactly (:func:`rebuild_reference_image`) without re-running it.
+
+BLAS runs on one thread (``--blas-threads``, default 1) for both algorithms: on a shared
+2-core machine OpenBLAS's threads wait on each other and make the matrix products of the
+report's loop several times slower and erratic.
+
+``--seeds-table`` instead writes ``figures/report1-reference-seeds.csv``: the report's
+k-means at seeds 0–4 in every setting, run on the distinct colours
+(:func:`kmeans_lab.lab.reference.reference_on_colours`, the same iterations and result): its
+iteration counts and MSE over seeds, which one timed seed cannot show. No timing.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -41,9 +51,10 @@ from ..histogram import distinct_colors
 from ..image import read_image
 from ..metrics import mse
 from ..quantization import quantize
+from .compare import round_sig
 from .machine import cpu_model
 from .paths import data_path, figures_dir
-from .reference import reference_labels, reference_palette, reference_run
+from .reference import reference_labels, reference_on_colours, reference_palette, reference_run
 
 __all__ = [
     "CENTROIDS_FILE",
@@ -51,11 +62,14 @@ __all__ = [
     "IMAGES",
     "REPORT_SECONDS",
     "RUNTIMES_FILE",
+    "SEEDS_FILE",
     "SETTINGS",
     "machine_line",
     "most_different_box",
     "read_reference_centroids",
     "read_reference_runtimes",
+    "read_reference_seeds",
+    "reference_seeds",
     "rebuild_reference_image",
     "time_report1",
     "main",
@@ -97,6 +111,7 @@ REPORT_SECONDS = {
 
 RUNTIMES_FILE = "report1-reference-runtimes.csv"
 CENTROIDS_FILE = "report1-reference-centroids.json"
+SEEDS_FILE = "report1-reference-seeds.csv"
 COMMAND = "python -m kmeans_lab.lab.report1"
 
 
@@ -134,6 +149,7 @@ def time_report1(
     repeats: int = 3,
     seed: int = 0,
     out: Path | None = None,
+    blas_threads: int | None = 1,
     log=sys.stdout,
 ) -> pd.DataFrame:
     """Time the report's k-means and kmeans_lab in every setting, interleaved; write the CSV and JSON.
@@ -147,6 +163,8 @@ def time_report1(
     seed : int, default 0
     out : Path, optional
         Folder for the two files; default ``figures/``.
+    blas_threads : int or None, default 1
+        Threads BLAS may use (threadpoolctl) during the runs; None leaves its default.
     log : file, default stdout
         One line per run.
 
@@ -161,6 +179,17 @@ def time_report1(
     out.mkdir(parents=True, exist_ok=True)
     images = {size: read_image(_image_path(IMAGES[size])) for size in sizes}
     machine = machine_line()
+    with _blas_limit(blas_threads):
+        return _time_rounds(images, settings, repeats, seed, out, machine, blas_threads, log)
+
+
+def _blas_limit(threads: int | None):
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=threads, user_api="blas") if threads else contextlib.nullcontext()
+
+
+def _time_rounds(images, settings, repeats, seed, out, machine, blas_threads, log) -> pd.DataFrame:
     times: dict[tuple[str, int, str, str], list[tuple[float, float, float]]] = {}
     results: dict[tuple[str, int, str, str], dict] = {}
     loads: dict[tuple[str, int, str, str], list[float]] = {}
@@ -213,13 +242,13 @@ def time_report1(
                         file=log,
                         flush=True,
                     )
-        table = _table(times, results, loads, machine, seed)
+        table = _table(times, results, loads, machine, seed, blas_threads)
         table.to_csv(out / RUNTIMES_FILE, index=False)
         (out / CENTROIDS_FILE).write_text(json.dumps(centroids, indent=1) + "\n")
     return table
 
 
-def _table(times, results, loads, machine: str, seed: int) -> pd.DataFrame:
+def _table(times, results, loads, machine: str, seed: int, blas_threads: int | None) -> pd.DataFrame:
     rows = []
     date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     for (size, k, init, algorithm), runs in times.items():
@@ -246,12 +275,73 @@ def _table(times, results, loads, machine: str, seed: int) -> pd.DataFrame:
                 "colours_used": result["colours_used"],
                 "seed": seed,
                 "load_avg_1min": float(np.mean(loads[size, k, init, algorithm])),
+                "blas_threads": blas_threads or "default",
                 "machine": machine,
                 "date": date,
                 "command": COMMAND,
             }
         )
-    return pd.DataFrame(rows)
+    return round_sig(pd.DataFrame(rows))
+
+
+def reference_seeds(
+    sizes: Sequence[str] = tuple(IMAGES),
+    settings: Sequence[tuple[int, str]] = (*SETTINGS, *EXTRA_SETTINGS),
+    seeds: Sequence[int] = range(5),
+    *,
+    out: Path | None = None,
+    blas_threads: int | None = 1,
+    log=sys.stdout,
+) -> pd.DataFrame:
+    """The report's k-means at several seeds, on the distinct colours: iterations, MSE, colours used.
+
+    Parameters
+    ----------
+    sizes : sequence of keys of :data:`IMAGES`
+    settings : sequence of (K, init)
+    seeds : sequence of int, default 0–4
+    out : Path, optional
+        Folder for :data:`SEEDS_FILE`; default ``figures/``.
+    blas_threads : int or None, default 1
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per photograph, K, init and seed: image, size, K, init, seed, iterations,
+        mse, colours_used (non-empty clusters), algorithm.
+    """
+    out = figures_dir() if out is None else Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    with _blas_limit(blas_threads):
+        for size in sizes:
+            image = read_image(_image_path(IMAGES[size]))
+            for k, init in settings:
+                for seed in seeds:
+                    centroids, labels, n_iter = reference_on_colours(image, k, init, seed)
+                    compressed = reference_palette(centroids)[labels].reshape(image.shape)
+                    rows.append(
+                        {
+                            "image": Path(IMAGES[size]).name,
+                            "size": size,
+                            "K": k,
+                            "init": init,
+                            "seed": seed,
+                            "iterations": n_iter,
+                            "mse": mse(image, compressed),
+                            "colours_used": len(np.unique(labels)),
+                            "algorithm": "reference, on distinct colours",
+                        }
+                    )
+                    print(f"{size} K={k:2d} {init:9s} seed {seed}: {n_iter:4d} iterations", file=log, flush=True)
+    table = round_sig(pd.DataFrame(rows))
+    table.to_csv(out / SEEDS_FILE, index=False)
+    return table
+
+
+def read_reference_seeds(path: Path | str | None = None) -> pd.DataFrame:
+    """The committed :data:`SEEDS_FILE` (default ``figures/``), as written by :func:`reference_seeds`."""
+    return pd.read_csv(figures_dir() / SEEDS_FILE if path is None else path)
 
 
 def read_reference_runtimes(path: Path | str | None = None) -> pd.DataFrame:
@@ -329,7 +419,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=3, help="interleaved rounds; medians over them (default 3)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--report-settings-only", action="store_true", help="without the extra random K = 15, 30 rows")
-    p.add_argument("--out", type=Path, help="folder for the CSV and JSON; default figures/ of the checkout")
+    p.add_argument("--blas-threads", type=int, default=1, help="BLAS threads, 0 for its default (default 1)")
+    p.add_argument("--seeds-table", action="store_true", help=f"write {SEEDS_FILE} (seeds 0-4, no timing) instead")
+    p.add_argument("--out", type=Path, help="folder for the files; default figures/ of the checkout")
     return p
 
 
@@ -339,8 +431,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.repeats < 1:
         raise SystemExit(f"--repeats must be >= 1, got {args.repeats}")
     settings = SETTINGS if args.report_settings_only else [*SETTINGS, *EXTRA_SETTINGS]
+    threads = args.blas_threads or None
+    if args.seeds_table:
+        reference_seeds(args.sizes, settings, out=args.out, blas_threads=threads)
+        return 0
     print(machine_line(), flush=True)
-    table = time_report1(args.sizes, settings, repeats=args.repeats, seed=args.seed, out=args.out)
+    table = time_report1(args.sizes, settings, repeats=args.repeats, seed=args.seed, out=args.out, blas_threads=threads)
     columns = ["size", "K", "init", "algorithm", "repeats", "seconds_median", "seconds_min", "seconds_max"]
     columns.append("iterations")
     print(table[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
