@@ -60,6 +60,7 @@ __all__ = [
     "CENTROIDS_FILE",
     "EXTRA_SETTINGS",
     "IMAGES",
+    "limit_blas",
     "REPORT_SECONDS",
     "RUNTIMES_FILE",
     "SEEDS_FILE",
@@ -179,11 +180,16 @@ def time_report1(
     out.mkdir(parents=True, exist_ok=True)
     images = {size: read_image(_image_path(IMAGES[size])) for size in sizes}
     machine = machine_line()
-    with _blas_limit(blas_threads):
+    with limit_blas(blas_threads):
         return _time_rounds(images, settings, repeats, seed, out, machine, blas_threads, log)
 
 
-def _blas_limit(threads: int | None):
+def limit_blas(threads: int | None = 1):
+    """A context in which BLAS uses at most ``threads`` threads (threadpoolctl); None changes nothing.
+
+    The timings of this module and of notebook 01 run with one: on a shared 2-core machine
+    OpenBLAS's own threads contend with each other and with other jobs.
+    """
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=threads, user_api="blas") if threads else contextlib.nullcontext()
@@ -313,7 +319,7 @@ def reference_seeds(
     out = figures_dir() if out is None else Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    with _blas_limit(blas_threads):
+    with limit_blas(blas_threads):
         for size in sizes:
             image = read_image(_image_path(IMAGES[size]))
             for k, init in settings:
