@@ -66,7 +66,9 @@ __all__ = [
     "SEEDS_FILE",
     "SETTINGS",
     "machine_line",
+    "compare_spread",
     "most_different_box",
+    "mse_spread",
     "read_reference_centroids",
     "read_reference_runtimes",
     "read_reference_seeds",
@@ -417,6 +419,59 @@ def most_different_box(a: np.ndarray, b: np.ndarray, height: int, width: int) ->
             if total > best:
                 best, where = int(total), (top, left)
     return (*where, height, width)
+
+
+def mse_spread(seeds: pd.DataFrame) -> pd.DataFrame:
+    """MSE over seeds per photograph, K and init: mean, min, max and range / mean.
+
+    Parameters
+    ----------
+    seeds : DataFrame
+        Columns ``size``, ``K``, ``init``, ``mse`` (one row per seed).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index (size, K, init) in first-seen order; columns ``mean``, ``min``, ``max``, ``range / mean``.
+    """
+    stats = seeds.groupby(["size", "K", "init"], sort=False)["mse"].agg(["mean", "min", "max"])
+    stats["range / mean"] = (stats["max"] - stats["min"]) / stats["mean"]
+    return stats
+
+
+def compare_spread(spread: pd.DataFrame, *, factor: float = 1.25, floor: float = 0.005) -> pd.Series:
+    """Which initialiser's MSE varies less over seeds, per photograph and K.
+
+    Parameters
+    ----------
+    spread : DataFrame
+        :func:`mse_spread` of both inits.
+    factor : float, default 1.25
+        One range / mean must be this many times the other's to count as smaller.
+    floor : float, default 0.005
+        Ranges below this share of the mean (0.5 %) count as no spread (MSE is stored to 4
+        significant digits).
+
+    Returns
+    -------
+    pandas.Series
+        Index (size, K) where both inits ran: ``"in_pixels"`` or ``"random"`` (the one that varies
+        less) or ``"same"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"size": ["a"] * 4, "K": [3, 3, 5, 5], "init": ["random", "in_pixels"] * 2,
+    ...                   "range / mean": [0.2, 0.05, 0.001, 0.004]}).set_index(["size", "K", "init"])
+    >>> compare_spread(s).tolist()
+    ['in_pixels', 'same']
+    """
+    wide = spread["range / mean"].unstack("init").dropna()
+    r, p = wide["random"].clip(lower=floor), wide["in_pixels"].clip(lower=floor)
+    verdict = pd.Series("same", index=wide.index)
+    verdict[p * factor <= r] = "in_pixels"
+    verdict[r * factor <= p] = "random"
+    return verdict
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from kmeans_lab import mse, read_image, save_rgb
@@ -110,3 +111,22 @@ def test_most_different_box_rejects_bad_input(shape_b, size, match):
 def test_command_line_rejects_bad_repeats():
     with pytest.raises(SystemExit, match="--repeats must be >= 1, got 0"):
         report1.main(["--repeats", "0"])
+
+
+def test_mse_spread_and_which_init_varies_less():
+    seeds = pd.DataFrame(
+        {
+            "size": ["a"] * 12,
+            "K": [3] * 6 + [5] * 6,
+            "init": (["random"] * 3 + ["in_pixels"] * 3) * 2,
+            "mse": [1.0, 1.5, 2.0, 1.0, 1.1, 1.2, 1.0, 1.0, 1.0, 1.0, 1.0, 1.002],
+        }
+    )
+    spread = report1.mse_spread(seeds)
+    assert spread.loc[("a", 3, "random"), "range / mean"] == pytest.approx(1.0 / 1.5)
+    assert list(spread.index.get_level_values("init")[:2]) == ["random", "in_pixels"]  # first-seen order
+    verdict = report1.compare_spread(spread)
+    assert verdict.to_dict() == {("a", 3): "in_pixels", ("a", 5): "same"}  # 0.2 % is below the 0.5 % floor
+    assert (
+        report1.compare_spread(spread.rename(index={"random": "in_pixels", "in_pixels": "random"})).iloc[0] == "random"
+    )
