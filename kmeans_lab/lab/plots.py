@@ -198,6 +198,7 @@ def runtime_vs_k(
     ax.set_ylabel("seconds")
     if logy:
         ax.set_yscale("log")
+        _plain_number_ticks(ax.yaxis)
     if logx:
         _log_k_axis(ax, frame[x])
     ax.grid(True, which="both", alpha=0.3)
@@ -216,6 +217,14 @@ def _log_k_axis(ax, ks) -> None:
     ax.set_xscale("log")
     ax.set_xticks(ticks, [str(k) for k in ticks])
     ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def _plain_number_ticks(axis) -> None:
+    """Major ticks of a (log) axis labelled as plain numbers ("0.3", "20"), never "10⁻¹"; no minor labels."""
+    from matplotlib.ticker import NullFormatter, StrMethodFormatter
+
+    axis.set_major_formatter(StrMethodFormatter("{x:g}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def palette_swatches(palettes: Mapping[str, np.ndarray] | Sequence[np.ndarray]) -> Figure:
@@ -474,7 +483,15 @@ def mse_vs_k_loglog(data, *, x: str = "k", y: str = "mse", by: str | None = None
     Figure
         One axes with log K and log MSE, PSNR on a second axis.
     """
+    from matplotlib.ticker import MaxNLocator, NullLocator
+
     fig = mse_vs_k(data, x=x, y=y, by=by, psnr_axis=True, logy=True, title=title)
     frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
-    _log_k_axis(fig.axes[0], frame[x])
+    ax = fig.axes[0]
+    _log_k_axis(ax, frame[x])
+    _plain_number_ticks(ax.yaxis)
+    for psnr in ax.child_axes:  # dB ticks at round numbers, labelled plainly
+        psnr.yaxis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 2.5, 5, 10]))
+        psnr.yaxis.set_minor_locator(NullLocator())
+        _plain_number_ticks(psnr.yaxis)
     return fig

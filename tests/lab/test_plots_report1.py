@@ -61,3 +61,23 @@ def test_mse_vs_k_loglog_is_log_on_both_axes_with_k_ticks():
     assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
     assert [t.get_text() for t in ax.get_xticklabels()] == ["3", "7", "15", "30"]
     assert [child.get_ylabel() for child in ax.child_axes] == ["PSNR (dB)"]
+
+
+def _labels(axis) -> list[str]:
+    return [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+
+
+def test_log_axes_are_labelled_with_plain_numbers():
+    data = pd.DataFrame({"K": [3, 7, 15, 30], "mse": [0.01, 0.004, 0.002, 0.001], "seconds": [0.2, 1.0, 5.0, 40.0]})
+    fig = plots.mse_vs_k_loglog(data, x="K", y="mse")
+    fig.draw_without_rendering()
+    (ax,) = fig.axes
+    (psnr,) = ax.child_axes
+    for axis in (ax.yaxis, psnr.yaxis):
+        labels = _labels(axis)
+        assert labels and all("$" not in t and "^" not in t for t in labels)
+    assert all(float(t) == int(float(t)) for t in _labels(psnr.yaxis))  # whole dB
+    fig = plots.runtime_vs_k(data, x="K", y="seconds", logx=True)
+    fig.draw_without_rendering()
+    labels = _labels(fig.axes[0].yaxis)
+    assert labels and all("$" not in t for t in labels)
