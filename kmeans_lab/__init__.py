@@ -11,7 +11,10 @@ What a user imports: read an image, quantize it, measure it, save it.
 
 Where things live: ``image`` (files in and out), ``histogram`` (``ColorHistogram``: distinct
 colours and counts), ``quantization`` (``fit_palette``, ``apply_palette``, ``quantize``),
-``cluster`` (k-means on any points, knows nothing of images), ``color`` (colour spaces),
+``collection`` (``quantize_many``: one palette for many images, in this process or on a Dask
+cluster), ``animation`` (``read_frames``, ``save_animation``: GIF and APNG), ``tiled``
+(gigapixel images as Dask arrays, tiled TIFF and zarr), ``cluster`` (k-means on any points,
+knows nothing of images), ``color`` (colour spaces),
 ``dither``, ``choose`` (``choose_k``), ``metrics``, ``cli`` (the ``kmeans-lab`` command). Every argument check is in
 ``_validation``. The report's side — benchmark, comparisons, figures — is ``kmeans_lab.lab``,
 which needs the ``report`` extra.
@@ -24,8 +27,10 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
+from .animation import Animation, read_frames, save_animation
 from .choose import choose_k
 from .cluster import KMeansResult, kmeans
+from .collection import SavedImage, apply_palette_many, collection_histogram, quantize_many
 from .histogram import ColorHistogram, distinct_colors
 from .image import ImageError, read_image, save_palette_png, save_quantized, save_rgb
 from .metrics import (
@@ -56,6 +61,13 @@ __all__ = [
     "fit_palette",
     "apply_palette",
     "quantize",
+    "quantize_many",
+    "collection_histogram",
+    "apply_palette_many",
+    "SavedImage",
+    "Animation",
+    "read_frames",
+    "save_animation",
     "distinct_colors",
     "choose_k",
     "mse",

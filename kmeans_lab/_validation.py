@@ -135,6 +135,18 @@ class OneOf(_Rule):
 
 
 @dataclass(frozen=True)
+class Flag(_Rule):
+    """``True`` or ``False`` (NumPy booleans included)."""
+
+    expected: str = "True or False"
+
+    def convert(self, value: object, **context: object) -> bool:
+        if not isinstance(value, bool | np.bool_):
+            raise self.invalid()
+        return bool(value)
+
+
+@dataclass(frozen=True)
 class Dither(_Rule):
     """``False`` (no dithering), ``True`` (the first of :data:`DITHER_METHODS`) or a method name.
 
@@ -284,6 +296,26 @@ class ImageArray(_Rule):
         return arr
 
 
+@dataclass(frozen=True)
+class Multiple(_Rule):
+    """A positive integer multiple of ``step`` (TIFF tiles are multiples of 16 pixels)."""
+
+    step: int
+
+    @property
+    def expected(self) -> str:
+        return f"a positive multiple of {self.step}"
+
+    def convert(self, value: object, **context: object) -> int:
+        try:
+            number = Integer(self.step).convert(value)
+        except _Invalid:
+            raise self.invalid() from None
+        if number % self.step:
+            raise self.invalid()
+        return number
+
+
 #: What each argument of the public API may be, by its keyword name.
 RULES: dict[str, _Rule] = {
     "k": Integer(1),
@@ -304,6 +336,14 @@ RULES: dict[str, _Rule] = {
     "rgb_image": ImageArray(channels=(3,)),  # where alpha has no meaning (CIEDE2000, SSIM, Pillow's dithering)
     "background": Color(optional=True),  # None: keep transparency (read_image)
     "max_pixels": Integer(1, optional=True),  # None: no limit (read_image only; the CLI takes a number)
+    # Collections, animations and tiled images (collection.py, animation.py, tiled.py).
+    "shared_palette": Flag(),
+    "fan_in": Integer(2),
+    "workers": Integer(1),
+    "duration": Integer(0),
+    "loop": Integer(0, optional=True),  # None: no loop count
+    "tile": Multiple(16),
+    "chunks": Integer(1),
 }
 
 

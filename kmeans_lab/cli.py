@@ -1,5 +1,8 @@
 """Command line: ``kmeans-lab compress INPUT -k K -o OUTPUT`` (also ``python -m kmeans_lab``).
 
+``kmeans-lab compress-many INPUT... -k K --out-dir DIR`` gives many images one palette
+(:mod:`kmeans_lab.cli_many`, which also runs ``compress`` of an animation).
+
 The second report's spelling works too: ``kmeans-lab --image IN --num_clusters K``.
 Errors are one line on stderr naming the problem, exit status 2, and nothing written.
 SIGINT (Ctrl-C), SIGTERM and SIGHUP stop a run with one line on stderr and exit status
@@ -17,6 +20,7 @@ import time
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +28,8 @@ import numpy as np
 from . import __version__
 from ._validation import COLOR_SPACES, DITHER_METHODS, INIT_NAMES, check_palette_size, option_type
 from .choose import choose_k
-from .histogram import distinct_colors, row_chunks
+from .cli_many import add_compress_many, compress_animation, compress_many, is_animation_output, load_palette, probe
+from .histogram import ColorHistogram, distinct_colors, row_chunks
 from .image import (
     DEFAULT_MAX_PIXELS,
     ImageError,
@@ -34,7 +39,7 @@ from .image import (
     read_image,
 )
 from .metrics import mse, palette_mse, psnr_from_mse
-from .quantization import quantize
+from .quantization import apply_palette, quantize
 
 PROG = "kmeans-lab"
 # Output formats read back to measure what lossy encoding did. Every other file (palette PNG, TIFF,
@@ -95,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=option_type("max_bytes"),
         metavar="N",
         help="instead of -k: the largest K whose palette PNG is at most N bytes (bisection over K <= 256; .png output)",
+    )
+    how_many.add_argument(
+        "--palette",
+        metavar="FILE",
+        help="instead of -k: remap to the palette of FILE (a palette PNG or GIF: the colours its pixels use; "
+        "any other image: its distinct colours, at most 256)",
     )
     compress.add_argument(
         "-o",
@@ -163,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
         "20 bytes of memory per pixel",
     )
     compress.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    add_compress_many(commands, compress)
     return parser
 
 
@@ -215,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _stop_signals_raise():
         try:
             args = parser.parse_args(_normalise_argv(list(sys.argv[1:] if argv is None else argv)))
+            if args.command == "compress-many":
+                return compress_many(args, progress)
             return _compress(args, progress)
         except (ImageError, ValueError) as exc:
             print(f"{PROG}: error: {exc}", file=sys.stderr)
@@ -222,6 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt as exc:
             signum = getattr(exc, "signum", signal.SIGINT)
             done = f"{progress['output']} was written" if "output" in progress else "nothing written"
+            done = progress.get("summary", done)
             print(f"{PROG}: interrupted by {signal.Signals(signum).name}; {done}", file=sys.stderr)
             return 128 + signum
 
@@ -233,8 +248,8 @@ def _compress(args: argparse.Namespace, progress: dict[str, Path]) -> int:
     if source is None:
         raise ValueError("no input image given (INPUT or --image)")
     choosing = args.target_psnr is not None or args.max_bytes is not None
-    if args.k is None and not choosing:
-        raise ValueError("no K given (-k K, --num_clusters K, --target-psnr DB or --max-bytes N)")
+    if args.k is None and not choosing and args.palette is None:
+        raise ValueError("no K given (-k K, --num_clusters K, --target-psnr DB, --max-bytes N or --palette FILE)")
     source = Path(source)
     if args.output:
         output = Path(args.output)
@@ -243,14 +258,20 @@ def _compress(args: argparse.Namespace, progress: dict[str, Path]) -> int:
             f"{source.stem}_{'psnr' if args.target_psnr is not None else 'max'}"
             f"{args.target_psnr if args.target_psnr is not None else args.max_bytes:g}.png"
         )
+    elif args.palette:
+        output = Path(f"{source.stem}_{Path(args.palette).stem}.png")
     else:
         output = Path(f"{source.stem}_k{args.k}.png")
     if choosing and output.suffix.lower() != ".png":
         raise ValueError(f"{output}: --target-psnr and --max-bytes write a palette PNG; use a .png output")
     # Everything about the output (format, folder, permissions, K <= 256 for .png) before any work.
-    check_output_path(output, inputs=(source,), k=args.k)
+    palette = load_palette(args.palette) if args.palette else None
+    check_output_path(output, inputs=(source,), k=args.k if palette is None else len(palette))
     if args.k is not None and args.dither == "floyd-steinberg":
         check_palette_size(args.k, "--dither maps to", label="K")
+    info = probe(source, args.max_pixels)
+    if is_animation_output(info, output):  # every frame, one palette
+        return compress_animation(args, source, output, progress)
 
     notes: list[str] = []
     options = dict(
@@ -272,12 +293,21 @@ def _compress(args: argparse.Namespace, progress: dict[str, Path]) -> int:
         if image.shape[2] == 4:
             _check_alpha_options(args, output)
         start = time.perf_counter()
-        if choosing:
+        if palette is not None:
+            result = apply_palette(image, palette, dither=args.dither)
+            k, result = len(palette), replace(result, n_distinct=len(ColorHistogram.from_image(image)))
+        elif choosing:
             k, result = choose_k(image, target_psnr=args.target_psnr, max_bytes=args.max_bytes, **options)
         else:
             k, result = args.k, quantize(image, args.k, **options)
         seconds = time.perf_counter() - start if choosing else result.seconds
     notes.extend(str(w.message) for w in caught)
+    if info.animated:  # the first frame only: say how to keep them all
+        notes = [note for note in notes if "only the first frame is used" not in note]
+        notes.append(
+            f"{source.name}: {info.n_frames} frames; only the first is written to a {output.suffix} "
+            "(a .gif or .png output keeps every frame)"
+        )
     output_bytes = result.save(output)
     progress["output"] = output
     # What is on disk: a palette PNG, TIFF or BMP is exactly palette[labels]; measure that in chunks.
@@ -313,6 +343,7 @@ def _compress(args: argparse.Namespace, progress: dict[str, Path]) -> int:
         "background": None if args.background is None else "#{:02x}{:02x}{:02x}".format(*args.background),
         "colors": colors,
         "input_colors": result.n_distinct,
+        "palette": args.palette,
         "init": args.init,
         "seed": args.seed,
         "n_iter": result.n_iter,
@@ -374,9 +405,14 @@ def _format_text(r: dict, choosing: bool = False) -> str:
         [
             f"input    {r['input']}  {r['width']}x{r['height']}, "
             f"{r['input_colors']:,} colours, {r['input_bytes']:,} bytes",
-            f"k        {r['k']}  (init {r['init']}, seed {r['seed']}, {r['n_iter']} iterations, "
-            f"{'premultiplied rgba' if r['alpha'] else r['color_space']}"
-            f"{', dithered ' + r['dither_method'] if r['dither'] else ''}"
+            f"k        {r['k']}  ("
+            + (
+                f"the palette of {r['palette']}"
+                if r.get("palette")
+                else f"init {r['init']}, seed {r['seed']}, {r['n_iter']} iterations, "
+                f"{'premultiplied rgba' if r['alpha'] else r['color_space']}"
+            )
+            + f"{', dithered ' + r['dither_method'] if r['dither'] else ''}"
             f"{'' if r['converged'] else ', not converged'})",
             f"mse      {r['mse']:.6g}  "
             + (

@@ -24,6 +24,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO, NamedTuple
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -38,6 +39,12 @@ __all__ = [
     "save_rgb",
     "save_palette_png",
     "save_quantized",
+    "atomic_write",
+    "gif_options",
+    "open_image",
+    "probe_image",
+    "read_palette",
+    "ImageInfo",
     "palette_png_bit_depth",
     "palette_png_encoder",
     "check_output_path",
@@ -55,10 +62,11 @@ OUTPUT_FORMATS: dict[str, str] = {
     ".tiff": "TIFF",
     ".bmp": "BMP",
     ".webp": "WEBP",
+    ".gif": "GIF",
 }
 
 # Output formats without an alpha channel.
-_NO_ALPHA_SUFFIXES = (".jpg", ".jpeg", ".bmp", ".pdf")
+_NO_ALPHA_SUFFIXES = (".jpg", ".jpeg", ".bmp", ".pdf", ".gif")
 
 #: Default ``max_pixels`` of :func:`read_image`: Pillow's default decompression-bomb limit
 #: (``PIL.Image.MAX_IMAGE_PIXELS`` as Pillow ships it, 1 GiB / 4 bytes / 3), about 89.5 megapixels.
@@ -157,46 +165,10 @@ def read_image(
     alpha (band extrema, or strips of a palette or colour-key image).
     """
     background = check("background", background)
-    max_pixels = check("max_pixels", max_pixels)
-    path = Path(path)
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise ImageError(f"{path}: no such file") from None
-    except PermissionError:
-        raise ImageError(f"{path}: permission denied") from None
-    except OSError as exc:
-        raise ImageError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise ImageError(f"{path}: is a directory, not an image file")
-    if info.st_size == 0:
-        raise ImageError(f"{path}: empty file (0 bytes)")
-    try:
-        with _pillow_limit(max_pixels), warnings.catch_warnings():
-            # Pillow only warns between its limit and twice the limit; refuse both.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(path)
-            try:
-                width, height = im.size
-                if max_pixels is not None and width * height > max_pixels:
-                    raise ImageTooLargeError(path, width * height, max_pixels)
-                _note_frames(im, path)
-                im.load()  # decode everything now, so truncation is caught here
-                return _to_array(im, background)
-            finally:
-                im.close()  # frees the decoded image before the caller goes on
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        announced = re.search(r"\((\d+) pixels\)", str(exc))
-        limit = Image.MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
-        raise ImageTooLargeError(path, announced and int(announced[1]), limit) from None
-    except UnidentifiedImageError:
-        raise ImageError(f"{path}: not an image file that Pillow can read") from None
-    except PermissionError:
-        raise ImageError(f"{path}: permission denied") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        if isinstance(exc, ImageError):
-            raise
-        raise ImageError(f"{path}: truncated or corrupt image file ({exc})") from None
+    with open_image(path, max_pixels=max_pixels) as im:
+        _note_frames(im, Path(path))
+        im.load()  # decode everything now, so truncation is caught here
+        return _to_array(im, background)
 
 
 @contextmanager
@@ -221,7 +193,7 @@ def _note_frames(im: Image.Image, path: Path) -> None:
         kind = _MULTI_FRAME_KINDS.get(im.format, f"{im.format} file")
         warnings.warn(
             f"{path.name}: {kind} with {frames} frames; only the first frame is used "
-            "(animations are not supported yet)",
+            "(kmeans_lab.read_frames reads them all)",
             UserWarning,
             stacklevel=3,
         )
@@ -388,12 +360,13 @@ def check_quantized_output(path: str | os.PathLike, k: int, *, alpha: bool = Fal
     suffix = Path(path).suffix.lower()
     if alpha and suffix in _NO_ALPHA_SUFFIXES:
         raise ValueError(
-            f"{Path(path).name}: {OUTPUT_FORMATS[suffix]} cannot store transparency; write a .png, .webp or .tif, "
-            "or composite the image on a background colour"
+            f"{Path(path).name}: {OUTPUT_FORMATS[suffix]} cannot store transparency; "
+            "write a .png, .webp or .tif, or composite the image on a background colour"
         )
-    if suffix == ".png":
+    if suffix in (".png", ".gif"):
+        kind = "a palette PNG" if suffix == ".png" else "a GIF"
         try:
-            check_palette_size(k, "a palette PNG holds", label="K")
+            check_palette_size(k, f"{kind} holds", label="K")
         except ValueError as exc:
             raise ValueError(f"{exc}; use a .jpg, .webp or .tif output") from None
 
@@ -426,15 +399,42 @@ def _write_target(path: Path) -> Path:
 
 
 def _atomic_save(im: Image.Image, path: Path, **options) -> int:
-    """Save through a temporary file beside the target, then rename; return bytes written.
+    """Save a Pillow image atomically (:func:`atomic_write`) in the format of the suffix; return bytes written."""
+    check_output_path(path)
+    fmt = OUTPUT_FORMATS[path.suffix.lower()]
+    return atomic_write(path, lambda handle: im.save(handle, format=fmt, **options))
 
+
+def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -> int:
+    """Write a file through a temporary file beside it, renamed over it when complete; return its bytes.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write; a symbolic link is written through (the link stays). Validate it
+        first with :func:`check_output_path`.
+    write : callable
+        ``write(handle)`` writes the whole content to ``handle``, a binary file open for
+        writing (seekable, as TIFF writers need).
+
+    Returns
+    -------
+    int
+        Bytes of the file written.
+
+    Raises
+    ------
+    ImageError
+        The file could not be written (``OSError``).
+
+    Notes
+    -----
     The temporary file ``.NAME.xxxxxxxx.tmp`` is created with ``0o666`` (the umask and a
     default ACL apply, as for any new file) or, when the target exists, with ``0o600`` and
     given the target's mode (and owner, where permitted) once written. It is removed on any
     exception, ``KeyboardInterrupt`` included.
     """
-    check_output_path(path)
-    fmt = OUTPUT_FORMATS[path.suffix.lower()]
+    path = Path(path)
     target = _write_target(path)
     try:
         previous = target.stat()
@@ -450,7 +450,7 @@ def _atomic_save(im: Image.Image, path: Path, **options) -> int:
             except FileExistsError:  # someone else's temporary file: try another name
                 tmp = None
         with os.fdopen(fd, "wb") as handle:
-            im.save(handle, format=fmt, **options)
+            write(handle)
             handle.flush()
             if previous is not None:
                 _copy_owner_and_mode(handle.fileno(), previous)
@@ -572,8 +572,9 @@ def save_quantized(path: str | os.PathLike, palette: np.ndarray, labels: np.ndar
     """Save a quantized image in the format named by the suffix; return bytes written.
 
     ``.png`` gives a palette PNG (:func:`save_palette_png`, with ``tRNS`` for an RGBA
-    palette) and needs K ≤ 256; every other format is written as RGB, or as RGBA for an
-    RGBA palette (``.webp`` and ``.tif`` only: the others have no alpha).
+    palette) and ``.gif`` a one-frame GIF with the palette as its colour table
+    (:func:`gif_options`); both need K ≤ 256. Every other format is written as RGB, or as
+    RGBA for an RGBA palette (``.webp`` and ``.tif`` only: the others have no alpha).
 
     Parameters
     ----------
@@ -594,6 +595,9 @@ def save_quantized(path: str | os.PathLike, palette: np.ndarray, labels: np.ndar
     check_quantized_output(path, len(palette), alpha=palette.shape[1] == 4)
     if path.suffix.lower() == ".png":
         return save_palette_png(path, palette, labels)
+    if path.suffix.lower() == ".gif":
+        im, _ = palette_png_encoder(palette, labels)
+        return _atomic_save(im, path, **gif_options(palette))
     fmt = OUTPUT_FORMATS.get(path.suffix.lower(), "")
     mode = "RGBA" if palette.shape[1] == 4 else "RGB"
     if len(palette) <= 256:
@@ -605,3 +609,186 @@ def save_quantized(path: str | os.PathLike, palette: np.ndarray, labels: np.ndar
     if mode == "RGBA":
         return _atomic_save(Image.fromarray(palette[labels], "RGBA"), path, **_format_options(fmt))
     return save_rgb(path, palette[labels])
+
+
+def gif_options(palette: np.ndarray) -> dict:
+    """Pillow ``save`` options that write mode-``"P"`` frames as GIF with exactly this palette.
+
+    ``palette=`` makes it the one global colour table (without it every frame after the
+    first gets a local table) and ``optimize=False`` keeps the indices as given (Pillow's
+    default renumbers the colours of small frames).
+
+    Parameters
+    ----------
+    palette : ndarray of shape (K, 3), uint8
+        Distinct colours, K ≤ 256.
+    """
+    return {"palette": np.asarray(palette, dtype=np.uint8).tobytes(), "optimize": False}
+
+
+class ImageInfo(NamedTuple):
+    """What an image file announces, read from its header without decoding its pixels."""
+
+    path: Path
+    format: str
+    width: int
+    height: int
+    n_frames: int
+
+    @property
+    def animated(self) -> bool:
+        """More than one frame, and the frames are an animation or pages (not an MPO preview or PSD layers)."""
+        return self.n_frames > 1 and self.format not in _FRAMES_NOT_ANIMATION
+
+
+@contextmanager
+def open_image(path: str | os.PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Iterator[Image.Image]:
+    """Open an image file with Pillow, with the checks and errors of :func:`read_image`.
+
+    The file is not decoded on entry; decoding inside the ``with`` block (``load``,
+    ``seek``, ``convert``) raises :class:`ImageError` as :func:`read_image` does for a
+    truncated or corrupt file. The file is closed on exit.
+
+    Parameters
+    ----------
+    path : path-like
+    max_pixels : int or None, default DEFAULT_MAX_PIXELS
+        As in :func:`read_image`: a limit on width × height (of one frame).
+
+    Yields
+    ------
+    PIL.Image.Image
+
+    Raises
+    ------
+    ImageError
+        As :func:`read_image`.
+    """
+    max_pixels = check("max_pixels", max_pixels)
+    path = Path(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ImageError(f"{path}: no such file") from None
+    except PermissionError:
+        raise ImageError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise ImageError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ImageError(f"{path}: is a directory, not an image file")
+    if info.st_size == 0:
+        raise ImageError(f"{path}: empty file (0 bytes)")
+    try:
+        with _pillow_limit(max_pixels), warnings.catch_warnings():
+            # Pillow only warns between its limit and twice the limit; refuse both.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(path)
+            try:
+                width, height = im.size
+                if max_pixels is not None and width * height > max_pixels:
+                    raise ImageTooLargeError(path, width * height, max_pixels)
+                yield im
+            finally:
+                im.close()  # frees the decoded image before the caller goes on
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        announced = re.search(r"\((\d+) pixels\)", str(exc))
+        limit = Image.MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
+        raise ImageTooLargeError(path, announced and int(announced[1]), limit) from None
+    except UnidentifiedImageError:
+        raise ImageError(f"{path}: not an image file that Pillow can read") from None
+    except PermissionError:
+        raise ImageError(f"{path}: permission denied") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        if isinstance(exc, ImageError):
+            raise
+        raise ImageError(f"{path}: truncated or corrupt image file ({exc})") from None
+
+
+def probe_image(path: str | os.PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> ImageInfo:
+    """Check that a file is an image :func:`read_image` would accept, from its header alone.
+
+    Cheap (no pixel is decoded; counting the frames of a GIF reads its frame headers), so
+    a command can check every input before any work. A truncated file is only found when
+    decoded.
+
+    Returns
+    -------
+    ImageInfo
+
+    Raises
+    ------
+    ImageError
+        As :func:`read_image`: missing, a directory, empty, unreadable, not an image, or
+        more than ``max_pixels`` pixels.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "a.png"
+    >>> _ = save_rgb(path, np.zeros((2, 3, 3), np.uint8))
+    >>> probe_image(path)[1:]
+    ('PNG', 3, 2, 1)
+    """
+    with open_image(path, max_pixels=max_pixels) as im:
+        return ImageInfo(Path(path), str(im.format), im.size[0], im.size[1], int(getattr(im, "n_frames", 1)))
+
+
+def read_palette(
+    path: str | os.PathLike, *, max_colors: int = 256, max_pixels: int | None = DEFAULT_MAX_PIXELS
+) -> np.ndarray:
+    """The palette of an image file, to remap other images to (pngquant's ``--map``).
+
+    A palette PNG gives its colour table (``PLTE``, every entry, in order); another palette
+    image (a GIF, whose table is padded to a power of two) the entries its pixels use, in
+    table order; any other image its distinct colours, in (R, G, B) order. A colour listed
+    twice is kept once.
+
+    Parameters
+    ----------
+    path : path-like
+    max_colors : int, default 256
+        Refuse an image with more distinct colours than this.
+    max_pixels : int or None, default DEFAULT_MAX_PIXELS
+        As in :func:`read_image`.
+
+    Returns
+    -------
+    ndarray of shape (K, 3), uint8
+        Distinct colours, 1 ≤ K ≤ ``max_colors``.
+
+    Raises
+    ------
+    ImageError
+        As :func:`read_image`, or the image has more than ``max_colors`` colours.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "p.png"
+    >>> _ = save_palette_png(path, np.array([[9, 9, 9], [0, 0, 0]], np.uint8), np.array([[1, 0, 1]]))
+    >>> read_palette(path).tolist()
+    [[9, 9, 9], [0, 0, 0]]
+    """
+    path = Path(path)
+    with open_image(path, max_pixels=max_pixels) as im:
+        im.load()
+        if im.mode == "P":
+            entries = np.asarray(im.getpalette("RGB"), dtype=np.uint8).reshape(-1, 3)
+            colors = entries if im.format == "PNG" else entries[np.unique(np.asarray(im))]
+        else:
+            rgb = np.asarray(im.convert("RGB")).reshape(-1, 3).astype(np.uint32)
+            keys = np.unique((rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2])
+            if len(keys) > max_colors:
+                raise ImageError(
+                    f"{path}: {len(keys):,} colours, more than a palette of {max_colors}; "
+                    "give a palette PNG or an image of at most that many colours"
+                )
+            colors = np.stack([keys >> 16, (keys >> 8) & 0xFF, keys & 0xFF], axis=1).astype(np.uint8)
+    keys = (colors[:, 0].astype(np.uint32) << 16) | (colors[:, 1].astype(np.uint32) << 8) | colors[:, 2]
+    _, first = np.unique(keys, return_index=True)
+    colors = colors[np.sort(first)]  # duplicate entries once, in table order
+    if len(colors) > max_colors:
+        raise ImageError(f"{path}: {len(colors):,} colours, more than a palette of {max_colors}")
+    return colors

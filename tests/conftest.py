@@ -55,3 +55,17 @@ def naive_lloyd(points, weights, centers, n_iter):
             break
         centers = new
     return np.array(centers), np.array([nearest(p) for p in points])
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """One local Dask cluster for the whole run: 2 worker processes on 127.0.0.1, no dashboard.
+
+    Worker processes on loopback start without a warning offline (in-process workers look
+    for a network address and warn, which ``filterwarnings = error`` makes a failure).
+    """
+    distributed = pytest.importorskip("distributed")
+    from kmeans_lab.collection import local_cluster
+
+    with local_cluster(2) as cluster, distributed.Client(cluster) as client:
+        yield client

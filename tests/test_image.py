@@ -394,7 +394,7 @@ def test_rgba_quantized_in_formats_with_alpha(tmp_path, suffix):
     assert (back[..., 3][labels == 0] == 0).all()
 
 
-@pytest.mark.parametrize("suffix", [".jpg", ".bmp", ".pdf"])
+@pytest.mark.parametrize("suffix", [".jpg", ".bmp", ".pdf", ".gif"])
 def test_rgba_refused_by_formats_without_alpha(tmp_path, suffix):
     palette = np.array([[0, 0, 0, 0], [200, 10, 10, 255]], np.uint8)
     with pytest.raises(ValueError, match=rf"q\{suffix}: \w+ cannot store transparency"):

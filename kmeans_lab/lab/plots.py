@@ -27,6 +27,8 @@ __all__ = [
     "rate_distortion_figure",
     "crops_figure",
     "scaling_figure",
+    "histogram_growth_figure",
+    "flicker_figure",
 ]
 
 
@@ -309,4 +311,63 @@ def scaling_figure(table: pd.DataFrame) -> Figure:
     right.set(xlabel="K", ylabel="seconds (median)", title=f"time vs K ({ks.pixels.iloc[0] / 1e6:.2f} MP)")
     for ax in (left, right):
         ax.grid(True, which="both", alpha=0.3)
+    return fig
+
+
+def histogram_growth_figure(table: pd.DataFrame) -> Figure:
+    """Distinct colours of a collection's histogram, and its pixels, against the number of images merged.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Columns ``frames``, ``pixels``, ``colours`` (:func:`kmeans_lab.lab.animations.histogram_growth`).
+
+    Returns
+    -------
+    Figure
+        One log-log axes: a line for the pixels, one for the distinct colours.
+    """
+    fig = _figure(5.6, 3.8)
+    ax = fig.subplots()
+    ax.loglog(table["frames"], table["pixels"], "o-", ms=3, color="0.5", label="pixels", base=2)
+    ax.loglog(table["frames"], table["colours"], "o-", ms=3, color="C3", label="distinct colours (histogram)", base=2)
+    ax.set(xlabel="frames merged", ylabel="count", title="The histogram grows slower than the pixels")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def flicker_figure(source: tuple[np.ndarray, np.ndarray], shown: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> Figure:
+    """Where two consecutive frames flicker: static source pixels whose shown colour changed.
+
+    Parameters
+    ----------
+    source : (ndarray, ndarray) of shape (H, W, 3), uint8
+        Two consecutive source frames.
+    shown : mapping of title to (ndarray, ndarray)
+        The same two frames as each method shows them.
+
+    Returns
+    -------
+    Figure
+        The first source frame, then one panel per method: red where a static pixel changed,
+        black where it kept its colour, grey where the source itself changed.
+    """
+    a, b = source
+    static = np.all(a == b, axis=2)
+    fig = _figure(2.6 * (1 + len(shown)), 2.6 * a.shape[0] / a.shape[1] + 0.6)
+    axes = fig.subplots(1, 1 + len(shown), squeeze=False).ravel()
+    axes[0].imshow(a, interpolation="nearest")
+    axes[0].set_title("source frame", fontsize=9)
+    for ax, (title, (x, y)) in zip(axes[1:], shown.items()):
+        changed = np.any(x != y, axis=2)
+        picture = np.full(a.shape, 200, np.uint8)
+        picture[static & ~changed] = 0
+        picture[static & changed] = (220, 30, 30)
+        ax.imshow(picture, interpolation="nearest")
+        share = (static & changed).sum() / max(static.sum(), 1)
+        ax.set_title(f"{title}\n{share:.0%} of static pixels changed", fontsize=9)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
     return fig
