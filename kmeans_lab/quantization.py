@@ -372,8 +372,8 @@ def fit_palette(
     algorithm : {"auto", "hamerly", "lloyd"}, default "auto"
         ``"auto"``: the cascade (:mod:`kmeans_lab.cascade`) for RGB colours clustered in
         sRGB — starts chosen on coarse colour cells, then exact Lloyd on every colour with
-        a filtered E step; for CIELAB, Oklab and RGBA the plain path with the faster of the
-        two E steps below. ``"lloyd"`` / ``"hamerly"``: the plain path, weighted Lloyd on
+        a filtered E step; for CIELAB, Oklab and RGBA the plain path with the plain E
+        step. ``"lloyd"`` / ``"hamerly"``: the plain path, weighted Lloyd on
         every colour from the initialiser's centres with a plain E step or one with
         triangle-inequality bounds (the same clustering either way, see
         :func:`kmeans_lab.kmeans`), in ``dtype``.
