@@ -155,10 +155,15 @@ def competitor_rows(
     return rows
 
 
-def jpeg_encode(image: np.ndarray, quality: int) -> tuple[np.ndarray, int]:
-    """Encode as JPEG with Pillow (4:2:0 subsampling, ``optimize=True``); return (decoded, bytes)."""
+def jpeg_encode(image: np.ndarray, quality: int, *, subsampling: int | None = None) -> tuple[np.ndarray, int]:
+    """Encode as JPEG with Pillow (``optimize=True``); return (decoded, bytes).
+
+    ``subsampling`` is Pillow's: None for its default (4:2:0 chroma subsampling at every quality
+    used here), 0 for none (4:4:4), 1 for 4:2:2, 2 for 4:2:0.
+    """
     buffer = io.BytesIO()
-    Image.fromarray(image, "RGB").save(buffer, format="JPEG", quality=int(quality), optimize=True)
+    options = {} if subsampling is None else {"subsampling": int(subsampling)}
+    Image.fromarray(image, "RGB").save(buffer, format="JPEG", quality=int(quality), optimize=True, **options)
     n_bytes = buffer.tell()
     buffer.seek(0)
     with Image.open(buffer) as im:
