@@ -87,8 +87,16 @@ def _execute_notebooks() -> None:
         print(f"[{i}/{len(notebooks)}] {path.relative_to(ROOT)} ...", flush=True)
         t0 = time.perf_counter()
         nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            cell.metadata.pop("execution", None)  # timestamps of an earlier run
+        # record_timing=False: no per-cell timestamps in the stored notebook, so a regenerated
+        # report differs from the last one only where its outputs do.
         client = NotebookClient(
-            nb, kernel_name="python3", timeout=1200, resources={"metadata": {"path": str(path.parent)}}
+            nb,
+            kernel_name="python3",
+            timeout=1200,
+            record_timing=False,
+            resources={"metadata": {"path": str(path.parent)}},
         )
         client.execute()
         nbformat.write(nb, path)

@@ -10,9 +10,7 @@ did not change between two frames changes in the GIF.
 from __future__ import annotations
 
 import io
-import os
 import pickle
-import platform
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,8 +35,6 @@ __all__ = [
     "cluster_timing",
     "gif_row",
     "histogram_growth",
-    "claim",
-    "machine",
 ]
 
 
@@ -235,28 +231,3 @@ def histogram_growth(frames: Sequence[np.ndarray]) -> pd.DataFrame:
             {"frames": n, "pixels": total.n_pixels, "colours": len(total), "pickled_bytes": len(pickle.dumps(total))}
         )
     return pd.DataFrame(rows)
-
-
-def claim(statement: str, holds: bool) -> None:
-    """Print a sentence of the report and whether it holds (nbval compares the line, so a changed finding fails)."""
-    print(f"{statement}: {bool(holds)}")
-
-
-def machine() -> str:
-    """One line about the machine: CPU model, logical cores, memory, Python and the main libraries."""
-    import dask
-    import distributed
-
-    model = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if "model name" in line]
-        model = names[0] if names else model
-    memory = (
-        os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30 if hasattr(os, "sysconf") else float("nan")
-    )
-    return (
-        f"{model}, {os.cpu_count()} logical cores, {memory:.0f} GiB; {platform.system()} {platform.release()}; "
-        f"Python {platform.python_version()}, NumPy {np.__version__}, dask {dask.__version__}, "
-        f"distributed {distributed.__version__}"
-    )

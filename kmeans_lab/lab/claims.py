@@ -5,6 +5,11 @@ formatted from the computed values) and the condition that makes it true. The se
 printed, so nbval compares it with the stored output: a re-run that changes a number fails
 the test suite instead of leaving a false sentence. A claim whose condition fails raises
 :class:`ClaimError`, so regenerating the report stops rather than store a false finding.
+
+The markdown after such a cell states what the condition tests — a range, a bound, an
+ordering ("22–31 times fewer colours than pixels" checked by ``within(ratio, 22, 31)``), not
+a bare value the condition does not hold to — so that a regenerated report can never keep a
+sentence its numbers no longer support.
 """
 
 from __future__ import annotations

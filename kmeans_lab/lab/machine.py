@@ -11,7 +11,17 @@ import pandas as pd
 
 __all__ = ["machine_summary", "cpu_model"]
 
-_PACKAGES = ("kmeans-lab", "numpy", "pillow", "scikit-learn", "scikit-image", "pandas", "imagequant", "distributed")
+_PACKAGES = (
+    "kmeans-lab",
+    "numpy",
+    "pillow",
+    "scikit-learn",
+    "scikit-image",
+    "pandas",
+    "imagequant",
+    "dask",
+    "distributed",
+)
 
 
 def cpu_model() -> str:

@@ -57,9 +57,3 @@ def test_histogram_growth_and_figures(frames, tmp_path):
     assert [ax.get_title().split("\n")[0] for ax in fig.axes] == ["source frame", "a", "b"]
     paths = animations.save_frames(frames[:2], tmp_path)
     assert [p.name for p in paths] == ["frame-000.png", "frame-001.png"]
-
-
-def test_claim_prints_whether_it_holds(capsys):
-    animations.claim("two is more than one", 2 > 1)
-    animations.claim("one is more than two", 1 > 2)
-    assert capsys.readouterr().out == "two is more than one: True\none is more than two: False\n"
