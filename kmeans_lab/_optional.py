@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+from contextlib import AbstractContextManager
 from types import ModuleType
 
-__all__ = ["require"]
+__all__ = ["require", "single_blas_thread"]
+
+# threadpoolctl's controller (None without threadpoolctl), made at the first single_blas_thread():
+# making one scans the loaded libraries.
+_CONTROLLER: dict = {}
 
 
 def require(module: str, purpose: str, extra: str = "report") -> ModuleType:
@@ -23,3 +29,22 @@ def require(module: str, purpose: str, extra: str = "report") -> ModuleType:
         raise ImportError(
             f"{purpose} needs {package}: pip install {package} (or pip install 'kmeans-lab[{extra}]')"
         ) from None
+
+
+def single_blas_thread() -> AbstractContextManager:
+    """A context in which BLAS runs on one thread, if ``threadpoolctl`` is installed; else it does nothing.
+
+    ``threadpoolctl`` is optional (scikit-learn brings it); nothing else changes without it.
+
+    Examples
+    --------
+    >>> with single_blas_thread():
+    ...     pass
+    """
+    if "controller" not in _CONTROLLER:
+        try:
+            _CONTROLLER["controller"] = importlib.import_module("threadpoolctl").ThreadpoolController()
+        except ImportError:
+            _CONTROLLER["controller"] = None
+    controller = _CONTROLLER["controller"]
+    return contextlib.nullcontext() if controller is None else controller.limit(limits=1, user_api="blas")

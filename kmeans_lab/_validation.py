@@ -321,6 +321,7 @@ RULES: dict[str, _Rule] = {
     "k": Integer(1),
     "k_max": Integer(1),
     "max_iter": Integer(1),
+    "n_init": Integer(1, optional=True),  # None: the cascade's plan (kmeans_lab.cascade.start_plan), else 1
     "tol": Real(0.0),
     "seed": Integer(0, optional=True),
     "dtype": FloatDtype(),

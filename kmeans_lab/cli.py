@@ -28,7 +28,15 @@ import numpy as np
 from . import __version__
 from ._validation import COLOR_SPACES, DITHER_METHODS, INIT_NAMES, check_palette_size, option_type
 from .choose import choose_k
-from .cli_many import add_compress_many, compress_animation, compress_many, is_animation_output, load_palette, probe
+from .cli_many import (
+    STOP_SIGNALS,
+    add_compress_many,
+    compress_animation,
+    compress_many,
+    is_animation_output,
+    load_palette,
+    probe,
+)
 from .histogram import ColorHistogram, distinct_colors, row_chunks
 from .image import (
     DEFAULT_MAX_PIXELS,
@@ -47,8 +55,6 @@ PROG = "kmeans-lab"
 _LOSSY_SUFFIXES = (".jpg", ".jpeg", ".webp")
 # Pixels per block when counting the palette entries used.
 _CHUNK_PIXELS = 1 << 18
-# Signals that stop a run cleanly (one line, the temporary file removed, exit 128 + number).
-_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -194,7 +200,7 @@ class _Interrupted(KeyboardInterrupt):
 
 
 def _raise_interrupted(signum: int, frame: object) -> None:
-    for sig in _STOP_SIGNALS:  # one stop is enough: let the cleanup finish undisturbed
+    for sig in STOP_SIGNALS:  # one stop is enough: let the cleanup finish undisturbed
         signal.signal(sig, signal.SIG_IGN)
     raise _Interrupted(signum)
 
@@ -209,7 +215,7 @@ def _stop_signals_raise() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {sig: signal.getsignal(sig) for sig in _STOP_SIGNALS}
+    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
     try:
         for sig, handler in previous.items():
             if handler is not signal.SIG_IGN:

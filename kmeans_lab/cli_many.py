@@ -10,7 +10,8 @@ Progress is one line per file on stderr as it is counted and as it is written (n
 bar: the lines read the same in a terminal and in a log, and need no extra package). The
 error discipline is ``compress``'s: every input and output is checked before any work, and a
 bad one gives one line and exit status 2 with nothing written. :mod:`kmeans_lab.cli` owns the
-parser, the signal handling and the exit statuses; this module adds the commands' work.
+parser, the signal handling and the exit statuses; this module adds the commands' work (and
+the stop signals, :data:`STOP_SIGNALS`, which the cluster start defers).
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -113,7 +116,10 @@ def _client(args: argparse.Namespace) -> Iterator[object]:
     except ImportError as exc:
         raise ValueError(str(exc)) from None
     if args.workers is not None:
-        with _quiet_workers(), local_cluster(args.workers) as cluster, distributed.Client(cluster) as client:
+        with _quiet_workers(), ExitStack() as started:
+            with _stop_signals_deferred():
+                cluster = started.enter_context(local_cluster(args.workers))
+                client = started.enter_context(distributed.Client(cluster))
             yield client
         return
     try:
@@ -122,6 +128,35 @@ def _client(args: argparse.Namespace) -> Iterator[object]:
         raise ValueError(f"cannot connect to the Dask scheduler at {args.scheduler}: {exc}") from None
     with client:
         yield client
+
+
+# Ctrl-C, kill and a closed terminal: each stops a run cleanly (see kmeans_lab.cli).
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextmanager
+def _stop_signals_deferred() -> Iterator[None]:
+    """Stop signals that arrive in the block are handled when it ends, by the handlers before it.
+
+    A ``LocalCluster`` interrupted while it starts its worker processes is left half built,
+    and Dask's exit hook then fails to close it with a traceback; so the cluster starts
+    whole and is closed like any other. Only the main thread receives signals.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    try:
+        for sig, handler in previous.items():
+            if handler is not signal.SIG_IGN:
+                signal.signal(sig, lambda signum, frame: received.append(signum))
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+    if received:
+        signal.raise_signal(received[0])
 
 
 @contextmanager

@@ -27,12 +27,14 @@ import numpy as np
 
 from ._validation import check, check_palette_size
 from ._warnings import warn
-from .cluster import weighted_kmeans
+from .cascade import cascade_kmeans, start_plan
+from .cluster import KMeansResult, weighted_kmeans
 from .cluster.distance import nearest_centers
 from .color import from_rgb, premultiply, to_rgb, unpremultiply
 from .dither import floyd_steinberg, ordered_dither
 from .histogram import OPAQUE_KEY_MIN, RGB_KEY_MASK, ColorHistogram, pack_colors, row_chunks, unpack_colors
 from .image import save_quantized
+from .pyramid import ColorPyramid
 
 __all__ = [
     "Palette",
@@ -345,6 +347,7 @@ def fit_palette(
     dtype: type = np.float32,
     algorithm: str = "auto",
     color_space: str = "rgb",
+    n_init: int | None = None,
 ) -> Palette:
     """K colours by weighted k-means on a colour histogram.
 
@@ -364,14 +367,25 @@ def fit_palette(
     tol : float, default 1e-4
         Relative to the mean channel variance, as in :func:`kmeans_lab.kmeans`.
     dtype : {numpy.float32, numpy.float64}, default float32
-        Precision of the distance computations.
+        Precision of the plain path's distance computations (the cascade's full-data
+        stage always labels by the exact float64 argmin).
     algorithm : {"auto", "hamerly", "lloyd"}, default "auto"
-        E step with triangle-inequality bounds, plain, or the faster of the two; the same
-        clustering either way (see :func:`kmeans_lab.kmeans`).
+        ``"auto"``: the cascade (:mod:`kmeans_lab.cascade`) for RGB colours clustered in
+        sRGB — starts chosen on coarse colour cells, then exact Lloyd on every colour with
+        a filtered E step; for CIELAB, Oklab and RGBA the plain path with the plain E
+        step. ``"lloyd"`` / ``"hamerly"``: the plain path, weighted Lloyd on
+        every colour from the initialiser's centres with a plain E step or one with
+        triangle-inequality bounds (the same clustering either way, see
+        :func:`kmeans_lab.kmeans`), in ``dtype``.
     color_space : {"rgb", "lab", "oklab"}, default "rgb"
         Cluster in sRGB, in CIELAB (scikit-image, D65) or in Oklab (NumPy), the centres
         converted back to sRGB, clipped and rounded. An RGBA histogram is clustered in
         premultiplied sRGB only.
+    n_init : int or None, default None
+        Starts drawn by a named initialiser, the lowest inertia kept. The cascade runs
+        them on the coarsest colour level and refines the best; None takes its plan
+        (:func:`kmeans_lab.cascade.start_plan`: 6 starts up to K = 64, 3 above). The
+        plain path runs each on every colour; None means 1. Explicit centres are one start.
 
     Returns
     -------
@@ -387,7 +401,17 @@ def fit_palette(
     other ``k − 1`` entries are the k-means of the remaining pixels — exactly
     ``kmeans(premultiply(pixels with A > 0), k - 1)`` (an explicit ``init`` then loses its row
     nearest to transparent). If every remaining colour is opaque that is the RGB
-    clustering of the image without its alpha, entry for entry.
+    clustering of the image without its alpha, entry for entry. CIELAB and Oklab points and
+    premultiplied RGBA points are not integers, so the cascade's exact sums do not apply:
+    they take the plain path.
+
+    Either path returns a weighted-Lloyd fixed point of every colour (so of every pixel)
+    reached by the stopping rule; with ``tol=0`` one more iteration changes no label. The
+    cascade's coarse and approximate stages only choose where that Lloyd starts; its
+    labels are the exact float64 argmin of ``½‖c‖² − x·c`` (ties to the lowest index),
+    where the plain path's are the argmin of the same expression computed in ``dtype``
+    by a matrix product. ``Palette.options`` records ``n_init`` as run and, for the
+    cascade, the coarse ``levels`` it ran on (bits per channel).
 
     Examples
     --------
@@ -407,6 +431,7 @@ def fit_palette(
         "tol": check("tol", tol),
         "dtype": check("dtype", dtype),
         "algorithm": check("algorithm", algorithm),
+        "n_init": check("n_init", n_init),
     }
     color_space = check("color_space", color_space)
     recorded = {**options, "init": init if isinstance(init, str) else "explicit", "dtype": options["dtype"].name}
@@ -418,10 +443,13 @@ def fit_palette(
         centroids = from_rgb(colors, color_space)
         labels = np.arange(len(colors))
         return Palette(colors, centroids, color_space, histogram, labels, 0, True, 0.0, recorded)
-    points = from_rgb(colors, color_space)
-    if not isinstance(options["init"], str):
-        options["init"] = from_rgb(options["init"], color_space)
-    result = weighted_kmeans(points, histogram.counts.astype(np.float64), k, **options)
+    if color_space == "rgb" and options["algorithm"] == "auto":
+        result, recorded = _fit_by_cascade(histogram, k, options, recorded)
+    else:
+        points = from_rgb(colors, color_space)
+        if not isinstance(options["init"], str):
+            options["init"] = from_rgb(options["init"], color_space)
+        result, recorded = _fit_plain(points, histogram.counts, k, options, recorded)
     rgb_centroids = to_rgb(result.centroids, color_space)
     return Palette(
         colors=palette_from_centroids(rgb_centroids, colors, result.labels),
@@ -434,6 +462,31 @@ def fit_palette(
         inertia=result.inertia,
         options=recorded,
     )
+
+
+def _fit_by_cascade(histogram: ColorHistogram, k: int, options: dict, recorded: dict) -> tuple[KMeansResult, dict]:
+    """The cascade on an RGB histogram's colours (arguments checked); the result and the options as run."""
+    init = options["init"]
+    fitted = cascade_kmeans(
+        ColorPyramid.from_histogram(histogram),
+        k,
+        init=init,
+        seed=options["seed"],
+        n_init=options["n_init"],
+        max_iter=options["max_iter"],
+        tol=options["tol"],
+    )
+    n_init = start_plan(k, options["n_init"]).n_init if isinstance(init, str) else 1
+    return fitted.kmeans, {**recorded, "n_init": n_init, "levels": list(fitted.start.levels)}
+
+
+def _fit_plain(
+    points: np.ndarray, counts: np.ndarray, k: int, options: dict, recorded: dict
+) -> tuple[KMeansResult, dict]:
+    """Weighted k-means of every point (arguments checked); the result and the options as run."""
+    n_init = options["n_init"] or 1
+    result = weighted_kmeans(points, counts.astype(np.float64), k, **{**options, "n_init": n_init})
+    return result, {**recorded, "n_init": n_init}
 
 
 def _warn_lossless(k: int, n_colors: int) -> None:
@@ -476,13 +529,12 @@ def _fit_rgba_palette(histogram: ColorHistogram, k: int, options: dict, recorded
             colors=np.hstack([rgb.colors, opaque.astype(np.uint8)]),
             centroids=np.hstack([rgb.centroids, opaque.astype(np.float64)]),
             histogram=histogram,
-            options=recorded,
         )
     points = premultiply(colors)
     order = np.lexsort(points.T[::-1])  # the order kmeans() gives every pixel's points
     if not isinstance(init, str):
         init = premultiply(init)
-    result = weighted_kmeans(points[order], counts[order].astype(np.float64), k, **{**options, "init": init})
+    result, recorded = _fit_plain(points[order], counts[order], k, {**options, "init": init}, recorded)
     labels = np.empty_like(result.labels)
     labels[order] = result.labels
     return Palette(
@@ -580,6 +632,7 @@ def quantize(
     algorithm: str = "auto",
     dither: bool | str = False,
     color_space: str = "rgb",
+    n_init: int | None = None,
 ) -> Quantized:
     """Reduce an image to ``k`` colours by k-means.
 
@@ -594,7 +647,7 @@ def quantize(
     k : int
         Colours wanted, ≥ 1. Above the image's distinct colours the image is returned
         unchanged (lossless, its own colours as palette) with a ``UserWarning``.
-    init, seed, max_iter, tol, dtype, algorithm, color_space
+    init, seed, max_iter, tol, dtype, algorithm, color_space, n_init
         As in :func:`fit_palette`.
     dither : bool or {"floyd-steinberg", "ordered"}, default False
         As in :func:`apply_palette`. The palette is the same either way; dithering usually
@@ -628,6 +681,7 @@ def quantize(
         dtype=dtype,
         algorithm=algorithm,
         color_space=color_space,
+        n_init=n_init,
     )
     lossless = len(palette) < k  # the image's own colours: nothing to dither
     quantized = apply_palette(image, palette, dither=False if lossless else dither)

@@ -17,7 +17,9 @@ from kmeans_lab.quantization import ColorLookup, expand, palette_from_centroids
 
 
 def _assert_same_as_every_pixel(image, k, init, seed):
-    q = quantize(image, k, init=init, seed=seed, tol=0, dtype=np.float64)
+    # The plain path (algorithm="lloyd"): the initialiser's centres, then Lloyd on every colour.
+    # The cascade chooses its start elsewhere; tests/test_cascade.py checks its fixed point.
+    q = quantize(image, k, init=init, seed=seed, tol=0, dtype=np.float64, algorithm="lloyd")
     full = kmeans(image.reshape(-1, 3), k, init=init, seed=seed, tol=0)
     np.testing.assert_allclose(q.centroids, full.centroids, rtol=0, atol=1e-9)
     np.testing.assert_array_equal(q.labels.reshape(-1), full.labels)
@@ -262,7 +264,7 @@ def soft_rgba(small_image) -> np.ndarray:
 
 def _assert_rgba_same_as_every_pixel(image, k, init, seed):
     """k-means on distinct RGBA values ≡ k-means on every pixel's premultiplied point (transparent: entry 0)."""
-    q = quantize(image, k, init=init, seed=seed, tol=0, dtype=np.float64)
+    q = quantize(image, k, init=init, seed=seed, tol=0, dtype=np.float64, algorithm="lloyd")
     pixels = image.reshape(-1, 4)
     visible = pixels[:, 3] > 0
     labels = q.labels.reshape(-1)

@@ -34,6 +34,8 @@ from kmeans_lab._validation import RULES, check, check_palette_size, option_type
         ("background", np.array([4, 5, 6]), (4, 5, 6)),
         ("dtype", "float32", np.dtype(np.float32)),
         ("init", "in_pixels", "in_pixels"),
+        ("n_init", None, None),
+        ("n_init", 3.0, 3),
     ],
 )
 def test_accepted_values_are_normalised(name, value, expected):
@@ -52,6 +54,7 @@ def test_accepted_values_are_normalised(name, value, expected):
         ("k", "4", "k must be an integer >= 1, got '4'"),
         ("seed", -1, "seed must be an integer >= 0, got -1"),
         ("max_iter", 0, "max_iter must be an integer >= 1, got 0"),
+        ("n_init", 0, "n_init must be an integer >= 1, got 0"),
         ("tol", -1, "tol must be a finite number >= 0, got -1"),
         ("tol", float("inf"), "tol must be a finite number >= 0, got inf"),
         ("target_psnr", float("nan"), "target_psnr must be a finite number, got nan"),

@@ -15,9 +15,10 @@ computed argmin is also its current label. Every other point (ties included) goe
 through the very same block kernel as plain Lloyd, so the labels are identical.
 
 Cost. On a photograph's colours (d = 3) 65–93 % of the points are skipped per late
-iteration, but in NumPy a point's bound update costs about as much as its row of float32
-distances, so the bounds pay only in float64 and at large k — which is where
-``kmeans(algorithm="auto")`` uses them.
+iteration, but in NumPy a point's bound update costs about as much as its row of
+distances (one augmented matrix product), so the bounds do not pay here:
+``kmeans(algorithm="auto")`` takes the plain E step, and these bounds run only when asked
+for (``algorithm="hamerly"``).
 """
 
 from __future__ import annotations

@@ -59,11 +59,14 @@ def random_init(
     Returns
     -------
     ndarray of shape (k, d), float64
+        Drawn feature by feature (all ``k`` values of the first, then of the second, ...),
+        so the first features' draws do not depend on how many features follow: opaque
+        RGBA points (alpha constant) get the centres of their RGB colours.
     """
     w = _weights(points, sample_weight)
     support = points[w > 0]
     low, high = support.min(axis=0), support.max(axis=0)
-    return low + rng.random((k, points.shape[1])) * (high - low)
+    return low + rng.random((points.shape[1], k)).T * (high - low)
 
 
 def in_pixels_init(

@@ -214,6 +214,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help=f"data/{_QUICK_IMAGE} (or --images), K 4 and 16, 1 repeat")
     p.add_argument("--scaling", action="store_true", help="time vs pixels and vs K instead")
     p.add_argument("--out", type=Path, help="folder for the CSV (and figure); default figures/ of the checkout")
+    p.add_argument("--csv", default="benchmark.csv", help="file name of the table in --out (default benchmark.csv)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
@@ -258,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         slow_max_k=args.slow_max_k,
         progress=progress,
     )
-    table.to_csv(out / "benchmark.csv", index=False)
+    table.to_csv(out / args.csv, index=False)
     with pd.option_context("display.width", 200, "display.max_rows", 500):
         print(summary(table).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     for note in notes:

@@ -159,3 +159,23 @@ def test_bad_points(points, message):
 def test_unknown_algorithm_is_rejected():
     with pytest.raises(ValueError, match="unknown algorithm 'elkan'"):
         kmeans(np.eye(3), 2, algorithm="elkan")
+
+
+def test_n_init_keeps_the_lowest_inertia_of_the_starts_drawn_in_turn(small_image):
+    from kmeans_lab.cluster import weighted_kmeans
+    from kmeans_lab.cluster.init import kmeans_plusplus_init
+
+    points = np.unique(small_image.reshape(-1, 3), axis=0).astype(np.float64)
+    weights = np.arange(1.0, len(points) + 1)
+    options = dict(max_iter=300, tol=1e-4, dtype=np.dtype(np.float64), algorithm="lloyd")
+    best = weighted_kmeans(points, weights, 7, init="kmeans++", seed=5, n_init=4, **options)
+    rng = np.random.default_rng(5)
+    runs = [
+        weighted_kmeans(points, weights, 7, init=kmeans_plusplus_init(points, 7, rng, weights), seed=None, **options)
+        for _ in range(4)
+    ]
+    assert len({r.inertia for r in runs}) > 1
+    assert best.inertia == min(r.inertia for r in runs)
+    np.testing.assert_array_equal(best.centroids, min(runs, key=lambda r: r.inertia).centroids)
+    one = weighted_kmeans(points, weights, 7, init="kmeans++", seed=5, **options)
+    np.testing.assert_array_equal(one.centroids, runs[0].centroids)  # n_init=1 is the first start

@@ -39,6 +39,20 @@ def test_quick_benchmark_writes_csv(tmp_path, capsys):
     assert "kmeans_lab" in printed and "x_floor" in printed
 
 
+def test_quality_seeds_are_scored_untimed_into_the_named_csv(tmp_path):
+    tiny = _tiny_photo(tmp_path)
+    argv = ["--images", str(tiny), "--k", "4", "--contenders", "kmeans_lab", "pillow_mediancut", "--repeats", "1"]
+    assert (
+        bench.main([*argv, "--quality-seeds", "1", "2", "--csv", "seeds.csv", "--out", str(tmp_path), "--no-progress"])
+        == 0
+    )
+    assert not (tmp_path / "benchmark.csv").exists()
+    table = pd.read_csv(tmp_path / "seeds.csv")
+    assert sorted(table.seed.unique()) == [0, 1, 2]
+    assert (table[table.seed == 0].seconds > 0).all() and table[table.seed > 0].seconds.isna().all()
+    assert (table.mse > 0).all()
+
+
 def test_quick_scaling_writes_csv_and_figure(tmp_path):
     tiny = _tiny_photo(tmp_path)
     assert bench.main(["--scaling", "--quick", "--images", str(tiny), "--out", str(tmp_path), "--no-progress"]) == 0
