@@ -7,9 +7,11 @@ Pillow ``optimize=True``; JPEG at a quality) against the original, with the metr
 
 from __future__ import annotations
 
+import colorsys
 import io
 import time
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,6 +31,7 @@ from ..metrics import (
 )
 from ..quantization import Palette, Quantized, apply_palette, expand, fit_palette
 from .contenders import CONTENDERS, available_contenders
+from .paths import figures_dir
 
 __all__ = [
     "KS",
@@ -47,7 +50,14 @@ __all__ = [
     "color_space_rows",
     "target_table",
     "round_sig",
+    "save_table",
     "synthetic_graphic",
+    "log_log_slopes",
+    "clustercompress_kmeans",
+    "palette_shares",
+    "color_name",
+    "psnr_at_bpp",
+    "jpeg_gap",
 ]
 
 #: The K of the report's tables.
@@ -145,10 +155,15 @@ def competitor_rows(
     return rows
 
 
-def jpeg_encode(image: np.ndarray, quality: int) -> tuple[np.ndarray, int]:
-    """Encode as JPEG with Pillow (4:2:0 subsampling, ``optimize=True``); return (decoded, bytes)."""
+def jpeg_encode(image: np.ndarray, quality: int, *, subsampling: int | None = None) -> tuple[np.ndarray, int]:
+    """Encode as JPEG with Pillow (``optimize=True``); return (decoded, bytes).
+
+    ``subsampling`` is Pillow's: None for its default (4:2:0 chroma subsampling at every quality
+    used here), 0 for none (4:4:4), 1 for 4:2:2, 2 for 4:2:0.
+    """
     buffer = io.BytesIO()
-    Image.fromarray(image, "RGB").save(buffer, format="JPEG", quality=int(quality), optimize=True)
+    options = {} if subsampling is None else {"subsampling": int(subsampling)}
+    Image.fromarray(image, "RGB").save(buffer, format="JPEG", quality=int(quality), optimize=True, **options)
     n_bytes = buffer.tell()
     buffer.seek(0)
     with Image.open(buffer) as im:
@@ -306,6 +321,20 @@ def round_sig(frame: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
     return out
 
 
+def save_table(frame: pd.DataFrame, name: str | Path, *, digits: int = 4, index: bool = False) -> Path:
+    """Write ``frame`` as ``figures/<name>`` (CSV), floats rounded to ``digits`` significant digits.
+
+    Rounded to the precision the report prints, a regenerated table is byte-identical unless
+    a printed number changed. Returns the path.
+    """
+    path = figures_dir() / name
+    if not path.suffix:
+        path = path.with_suffix(".csv")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    round_sig(frame, digits).to_csv(path, index=index)
+    return path
+
+
 def synthetic_graphic(height: int = 240, width: int = 320) -> np.ndarray:
     """A flat-colour graphic (bands, a disc, thin lines; 6 colours) of the kind palette PNGs suit.
 
@@ -322,3 +351,238 @@ def synthetic_graphic(height: int = 240, width: int = 320) -> np.ndarray:
     index[(yy < 30) & (xx > width // 3)] = 4
     index[(yy % 48 == 0) | (xx % 64 == 0)] = 5
     return colors[index]
+
+
+def log_log_slopes(ks: Sequence[float], values: Sequence[float]) -> tuple[np.ndarray, float]:
+    """Slopes of ``log(values)`` against ``log(ks)``: between consecutive points, and fitted.
+
+    A power law ``value ∝ K^s`` is a straight line of slope ``s`` on log-log axes: then every
+    local slope equals the fitted one.
+
+    Parameters
+    ----------
+    ks : sequence of float, increasing, positive
+    values : sequence of float, positive, one per K
+
+    Returns
+    -------
+    local : ndarray of shape (len(ks) - 1,)
+        ``Δlog(value) / Δlog(K)`` between neighbours.
+    fitted : float
+        The least-squares slope through all points.
+
+    Examples
+    --------
+    >>> local, fitted = log_log_slopes([1, 2, 4], [1.0, 0.5, 0.25])
+    >>> local.tolist(), round(fitted, 6)
+    ([-1.0, -1.0], -1.0)
+    """
+    x = np.log(np.asarray(ks, dtype=np.float64))
+    y = np.log(np.asarray(values, dtype=np.float64))
+    if x.shape != y.shape or x.size < 2:
+        raise ValueError(f"need at least two K with one value each, got {x.size} K and {y.size} values")
+    return np.diff(y) / np.diff(x), float(np.polyfit(x, y, 1)[0])
+
+
+def clustercompress_kmeans(
+    image: np.ndarray, k: int, *, seed: int = 0, max_iter: int = 100, epsilon: float = 1e-6
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The second report's k-means as its README describes it, in plain NumPy on every pixel.
+
+    Pixels scaled to [0, 1]; the first centre a pixel drawn uniformly; each next centre a
+    pixel drawn with probability proportional to its squared distance to the nearest centre
+    so far (plain k-means++, one candidate per step); then Lloyd — every pixel to its nearest
+    centre, each centre to the mean of its pixels (an empty cluster keeps its centre) — until
+    the centres move less than ``epsilon`` (Frobenius norm) or ``max_iter`` iterations. The
+    defaults are those of the report's published code. Nothing is shared with
+    :mod:`kmeans_lab.cluster`, so it is an independent check of :func:`kmeans_lab.quantize`.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W, 3), uint8
+    k : int
+    seed : int, default 0
+    max_iter : int, default 100
+    epsilon : float, default 1e-6
+
+    Returns
+    -------
+    centres : ndarray of shape (k, 3), float64, on the [0, 1] scale
+    labels : ndarray of shape (H, W), intp
+        Each pixel's nearest centre.
+    n_iter : int
+        Lloyd iterations run.
+
+    Notes
+    -----
+    Cost O(H·W·k) per iteration and for the seeding.
+
+    Examples
+    --------
+    >>> image = np.array([[[0, 0, 0], [10, 10, 10], [250, 250, 250], [240, 240, 240]]], np.uint8)
+    >>> centres, labels, _ = clustercompress_kmeans(image, 2)
+    >>> np.rint(np.sort(centres[:, 0]) * 255).tolist(), bool(labels[0, 0] == labels[0, 1] != labels[0, 2])
+    ([5.0, 245.0], True)
+    """
+    pixels = np.asarray(image, dtype=np.float64).reshape(-1, 3) / 255.0
+    n = len(pixels)
+    if not 1 <= k <= n:
+        raise ValueError(f"k={k} should be between 1 and the image's {n} pixels")
+    rng = np.random.default_rng(seed)
+    norms = np.einsum("ij,ij->i", pixels, pixels)
+
+    def squared_distances(centres: np.ndarray) -> np.ndarray:
+        d = pixels @ centres.T
+        d *= -2.0
+        d += norms[:, None]
+        d += np.einsum("ij,ij->i", centres, centres)[None, :]
+        return np.maximum(d, 0.0, out=d)
+
+    centres = np.empty((k, 3), dtype=np.float64)
+    centres[0] = pixels[rng.integers(n)]
+    closest = squared_distances(centres[:1])[:, 0]
+    for i in range(1, k):
+        total = closest.sum()
+        if total <= 0.0:
+            raise ValueError(f"k={k}: the image has only {i} distinct colours")
+        centres[i] = pixels[rng.choice(n, p=closest / total)]
+        np.minimum(closest, squared_distances(centres[i : i + 1])[:, 0], out=closest)
+
+    n_iter = 0
+    while n_iter < max_iter:
+        n_iter += 1
+        labels = np.argmin(squared_distances(centres), axis=1)
+        counts = np.bincount(labels, minlength=k)
+        sums = np.stack([np.bincount(labels, weights=pixels[:, c], minlength=k) for c in range(3)], axis=1)
+        updated = centres.copy()
+        filled = counts > 0
+        updated[filled] = sums[filled] / counts[filled, None]
+        moved = float(np.linalg.norm(updated - centres))
+        centres = updated
+        if moved < epsilon:
+            break
+    labels = np.argmin(squared_distances(centres), axis=1)
+    return centres, labels.reshape(image.shape[:2]), n_iter
+
+
+def color_name(rgb: Sequence[int]) -> str:
+    """A coarse English name of an sRGB colour, from its hue, lightness and saturation (HLS).
+
+    Black (lightness < 0.12) and white (> 0.93); greys (saturation < 0.2), "light" above
+    lightness 0.65 and "dark" below 0.35; otherwise a hue name — red, orange, yellow, green,
+    cyan, blue, purple, pink — with "light" or "dark" by the same thresholds. Enough to check a
+    sentence such as "the largest cluster is a light grey" in code, no more.
+
+    Examples
+    --------
+    >>> [color_name(c) for c in ([5, 2, 2], [208, 198, 194], [216, 101, 64], [40, 30, 120])]
+    ['black', 'light grey', 'orange', 'dark blue']
+    """
+    r, g, b = (float(v) / 255.0 for v in rgb)
+    hue, lightness, saturation = colorsys.rgb_to_hls(r, g, b)
+    if lightness < 0.12:
+        return "black"
+    if lightness > 0.93:
+        return "white"
+    shade = "light " if lightness > 0.65 else "dark " if lightness < 0.35 else ""
+    if saturation < 0.2:
+        return f"{shade}grey"
+    degrees = hue * 360.0
+    for upper, name in ((12, "red"), (42, "orange"), (70, "yellow"), (165, "green"), (195, "cyan"), (255, "blue")):
+        if degrees < upper:
+            return shade + name
+    return shade + ("purple" if degrees < 290 else "pink" if degrees < 345 else "red")
+
+
+def palette_shares(palette: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
+    """Each palette colour with its share of the pixels, largest first.
+
+    Parameters
+    ----------
+    palette : ndarray of shape (K, 3), uint8
+    labels : ndarray of int, any shape
+        Each pixel's palette index.
+
+    Returns
+    -------
+    DataFrame
+        Index ``entry`` (palette index), columns ``rgb`` (hex ``#rrggbb``), ``share`` (of the
+        pixels), ``name`` (:func:`color_name`), sorted by ``share`` descending.
+    """
+    palette = np.asarray(palette, dtype=np.uint8).reshape(-1, 3)
+    counts = np.bincount(np.asarray(labels).ravel(), minlength=len(palette))
+    frame = pd.DataFrame(
+        {
+            "rgb": ["#{:02x}{:02x}{:02x}".format(*c) for c in palette.tolist()],
+            "share": counts / counts.sum(),
+            "name": [color_name(c) for c in palette],
+        }
+    ).rename_axis("entry")
+    return frame.sort_values("share", ascending=False, kind="stable")
+
+
+def psnr_at_bpp(bpp: Sequence[float], psnr: Sequence[float], at: float | Sequence[float]) -> np.ndarray:
+    """PSNR of a rate–distortion curve at other rates: linear in log(bits per pixel), NaN outside.
+
+    Parameters
+    ----------
+    bpp, psnr : sequence of float
+        The curve's points (e.g. JPEG at each quality), in any order.
+    at : float or sequence of float
+        Rates to read the curve at.
+
+    Returns
+    -------
+    ndarray
+        One PSNR per rate of ``at``; NaN outside the curve's range of rates (no extrapolation).
+
+    Examples
+    --------
+    >>> psnr_at_bpp([1, 4], [30, 40], [2, 8]).tolist()
+    [35.0, nan]
+    """
+    x = np.log(np.asarray(bpp, dtype=np.float64))
+    y = np.asarray(psnr, dtype=np.float64)
+    order = np.argsort(x)
+    x, y = x[order], y[order]
+    where = np.log(np.atleast_1d(np.asarray(at, dtype=np.float64)))
+    out = np.interp(where, x, y)
+    out[(where < x[0]) | (where > x[-1])] = np.nan
+    return out
+
+
+def jpeg_gap(rows: pd.DataFrame, method: str = "kmeans_lab") -> pd.DataFrame:
+    """A palette method's PSNR against JPEG's at the same bits per pixel, per image and K.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rate–distortion rows: columns ``image``, ``method``, ``k``, ``bpp``, ``psnr``; JPEG's
+        rows have ``method == "jpeg"``.
+    method : str, default "kmeans_lab"
+
+    Returns
+    -------
+    DataFrame
+        Index (image, k); columns ``bpp`` and ``psnr`` of ``method``, ``jpeg_psnr`` (JPEG's
+        curve read at that rate by :func:`psnr_at_bpp`; NaN outside JPEG's range of rates)
+        and ``gap`` = ``psnr − jpeg_psnr`` in dB (positive: the palette PNG is ahead).
+    """
+    out = []
+    for image, part in rows.groupby("image", sort=False):
+        jpeg = part[part["method"] == "jpeg"]
+        ours = part[part["method"] == method].sort_values("k")
+        at = psnr_at_bpp(jpeg["bpp"], jpeg["psnr"], ours["bpp"].to_numpy())
+        out.append(
+            pd.DataFrame(
+                {
+                    "image": image,
+                    "k": ours["k"].astype(int).to_numpy(),
+                    "bpp": ours["bpp"].to_numpy(),
+                    "psnr": ours["psnr"].to_numpy(),
+                    "jpeg_psnr": at,
+                    "gap": ours["psnr"].to_numpy() - at,
+                }
+            )
+        )
+    return pd.concat(out, ignore_index=True).set_index(["image", "k"])

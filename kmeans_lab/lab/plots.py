@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator, StrMethodFormatter
 
 from .paths import figures_dir
 
@@ -22,6 +23,7 @@ __all__ = [
     "save_figure",
     "image_grid",
     "mse_vs_k",
+    "mse_spread_vs_k",
     "runtime_vs_k",
     "palette_swatches",
     "rate_distortion_figure",
@@ -96,13 +98,44 @@ def image_grid(
     return fig
 
 
-def _lines(ax, data, y: str, x: str, by: str | None, marker: str = "o") -> None:
-    """Plot ``data[y]`` against ``data[x]``, one line per value of ``data[by]``."""
+def _lines(ax, data, y: str, x: str, by: str | None, marker: str = "o", band: bool = False) -> None:
+    """Plot ``data[y]`` against ``data[x]``, one line per value of ``data[by]``.
+
+    Where a group has several rows at one ``x`` (repeats over seeds), the line joins their
+    medians and, if ``band``, a shaded band of the line's colour spans their minimum to maximum.
+    """
     frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
     groups = frame.groupby(by, sort=False) if by else [(None, frame)]
     for label, part in groups:
-        part = part.sort_values(x)
-        ax.plot(part[x], part[y], marker=marker, label=None if label is None else str(label))
+        stats = part.groupby(x, sort=True)[y].agg(["median", "min", "max", "size"])
+        (line,) = ax.plot(stats.index, stats["median"], marker=marker, label=None if label is None else str(label))
+        if band and (stats["size"] > 1).any():
+            ax.fill_between(stats.index, stats["min"], stats["max"], color=line.get_color(), alpha=0.2, lw=0)
+
+
+def _plain_ticks(axis, values=None) -> None:
+    """Ticks labelled as plain numbers ("20", "0.5"), never "2×10¹"; at ``values`` if given."""
+    if values is not None:
+        axis.set_major_locator(FixedLocator(sorted(set(float(v) for v in values))))
+        axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(StrMethodFormatter("{x:g}"))
+    axis.set_minor_formatter(StrMethodFormatter(""))
+
+
+def _psnr_axis(ax) -> None:
+    """A right-hand axis reading the MSE axis in dB (``PSNR = -10 log10(MSE)``), plain dB ticks."""
+
+    def to_db(m):
+        return -10.0 * np.log10(np.clip(m, 1e-12, None))
+
+    def from_db(d):
+        return 10.0 ** (-np.asarray(d) / 10.0)
+
+    second = ax.secondary_yaxis("right", functions=(to_db, from_db))
+    second.set_ylabel("PSNR (dB)")
+    second.yaxis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 2.5, 5, 10]))
+    second.yaxis.set_minor_locator(NullLocator())
+    second.yaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
 
 
 def mse_vs_k(
@@ -113,6 +146,8 @@ def mse_vs_k(
     by: str | None = None,
     psnr_axis: bool = True,
     logy: bool = True,
+    logx: bool = False,
+    band: bool = True,
     title: str | None = None,
 ) -> Figure:
     """MSE (on the [0, 1] scale) against K, one line per group, with PSNR on a second axis.
@@ -120,10 +155,17 @@ def mse_vs_k(
     Parameters
     ----------
     data : pandas.DataFrame or mapping of column name to array
-        Columns ``x`` (K), ``y`` (MSE) and optionally ``by`` (e.g. image or init).
+        Columns ``x`` (K), ``y`` (MSE) and optionally ``by`` (e.g. image or init). Several
+        rows per group and K (one per seed) are drawn as their median with a min–max band.
     psnr_axis : bool, default True
-        Add a right-hand axis in dB, ``PSNR = -10 log10(MSE)`` (the same curve read in dB).
+        Add a right-hand axis in dB, ``PSNR = -10 log10(MSE)`` (the same curve read in dB),
+        ticked in plain dB numbers.
     logy : bool, default True
+    logx : bool, default False
+        Log K axis, ticked at the K of the data: with ``logy`` a power law ``MSE ∝ K^s`` is a
+        straight line of slope ``s``.
+    band : bool, default True
+        Shade the min–max band of repeated rows.
 
     Returns
     -------
@@ -132,22 +174,18 @@ def mse_vs_k(
     """
     fig = _figure(6.4, 4.2)
     ax = fig.add_subplot()
-    _lines(ax, data, y, x, by)
-    ax.set_xlabel("K (colours)")
-    ax.set_ylabel("MSE ([0, 1] scale)")
+    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+    _lines(ax, frame, y, x, by, band=band)
+    ax.set_xlabel("K (colours)" + (", log scale" if logx else ""))
+    ax.set_ylabel("MSE ([0, 1] scale)" + (", log scale" if logy else ""))
     if logy:
         ax.set_yscale("log")
+    if logx:
+        ax.set_xscale("log")
+        _plain_ticks(ax.xaxis, frame[x])
     ax.grid(True, which="both", alpha=0.3)
     if psnr_axis:
-
-        def to_db(m):
-            return -10.0 * np.log10(np.clip(m, 1e-12, None))
-
-        def from_db(d):
-            return 10.0 ** (-np.asarray(d) / 10.0)
-
-        second = ax.secondary_yaxis("right", functions=(to_db, from_db))
-        second.set_ylabel("PSNR (dB)")
+        _psnr_axis(ax)  # after the scales: the secondary axis takes its scale from them
     if by:
         ax.legend(fontsize=8, title=by)
     if title:
@@ -227,12 +265,19 @@ def _plain_number_ticks(axis) -> None:
     axis.set_minor_formatter(NullFormatter())
 
 
-def palette_swatches(palettes: Mapping[str, np.ndarray] | Sequence[np.ndarray]) -> Figure:
+def palette_swatches(
+    palettes: Mapping[str, np.ndarray] | Sequence[np.ndarray],
+    *,
+    shares: Mapping[str, np.ndarray] | Sequence[np.ndarray] | None = None,
+) -> Figure:
     """One row of colour swatches per palette.
 
     Parameters
     ----------
     palettes : mapping of label to ndarray of shape (K, 3), uint8, or a sequence of such arrays
+    shares : mapping or sequence like ``palettes`` of ndarray of shape (K,), optional
+        Each colour's share of the pixels. Given, the swatches are drawn largest first, each
+        as wide as its share (a row spans all the pixels); otherwise in palette order, equal widths.
 
     Returns
     -------
@@ -242,11 +287,28 @@ def palette_swatches(palettes: Mapping[str, np.ndarray] | Sequence[np.ndarray]) 
     items = list(palettes.items()) if isinstance(palettes, Mapping) else [(f"K={len(p)}", p) for p in palettes]
     if not items:
         raise ValueError("no palettes to draw")
+    if shares is None:
+        weights = [None] * len(items)
+    else:
+        weights = [shares[label] for label, _ in items] if isinstance(shares, Mapping) else list(shares)
+        if len(weights) != len(items):
+            raise ValueError(f"{len(items)} palettes but {len(weights)} arrays of shares")
     fig = _figure(7.0, 0.75 * len(items) + 0.2)
     axes = fig.subplots(len(items), 1, squeeze=False).ravel()
-    for ax, (label, palette) in zip(axes, items):
-        colours = np.asarray(palette, dtype=np.uint8).reshape(1, -1, 3)
-        ax.imshow(colours, aspect="auto", interpolation="nearest")
+    for ax, (label, palette), share in zip(axes, items, weights):
+        colours = np.asarray(palette, dtype=np.uint8).reshape(-1, 3)
+        if share is None:
+            ax.imshow(colours.reshape(1, -1, 3), aspect="auto", interpolation="nearest")
+        else:
+            share = np.asarray(share, dtype=np.float64).reshape(-1)
+            if share.shape != (len(colours),):
+                raise ValueError(f"{label}: {len(colours)} colours but {share.size} shares")
+            order = np.argsort(-share, kind="stable")
+            widths = share[order] / share.sum()
+            starts = np.concatenate([[0.0], np.cumsum(widths)[:-1]])
+            ax.broken_barh(list(zip(starts, widths)), (0, 1), facecolors=colours[order] / 255.0)
+            ax.set_xlim(0, 1)
+            ax.set_ylim(0, 1)
         ax.set_title(str(label), fontsize=9, loc="left")
         ax.set_axis_off()
     return fig
@@ -285,8 +347,9 @@ def rate_distortion_figure(rows: pd.DataFrame, *, ncols: int = 3) -> Figure:
             group = group.sort_values("bpp")
             ax.plot(group["bpp"], group["psnr"], label=method, ms=4, **_STYLE.get(method, {}))
         ax.set_xscale("log", base=2)
+        _plain_ticks(ax.xaxis)  # 0.25, 0.5, 1, 2, 4 rather than 2^-2 ... 2^2
         ax.set_title(name, fontsize=10)
-        ax.set_xlabel("bits per pixel")
+        ax.set_xlabel("bits per pixel (log scale)")
         ax.set_ylabel("PSNR (dB)")
         ax.grid(True, alpha=0.3)
     for ax in axes[len(images) :]:
@@ -315,7 +378,9 @@ def crops_figure(
         One axes per panel.
     """
     top, left, height, width = box
-    fig = _figure(3.2 * len(panels), 3.2 * height / width + 0.9)
+    # Room for each panel's title lines and the note above them, so that none overlaps.
+    title_lines = max((str(title).count("\n") + 1 for title, _ in panels), default=1)
+    fig = _figure(3.2 * len(panels), 3.2 * height / width + 0.22 * title_lines + (0.45 if zoom_note else 0.15))
     axes = fig.subplots(1, len(panels), squeeze=False).ravel()
     for ax, (title, image) in zip(axes, panels):
         ax.imshow(image[top : top + height, left : left + width], interpolation="nearest")
@@ -324,6 +389,50 @@ def crops_figure(
         ax.set_yticks([])
     if zoom_note:
         fig.suptitle(zoom_note, fontsize=10)
+    return fig
+
+
+def mse_spread_vs_k(
+    data, *, x: str = "k", y: str = "mse", by: str = "init", reference: str | None = None, title: str | None = None
+) -> Figure:
+    """MSE relative to a reference line, with the min–max band over repeats, one line per group.
+
+    Where curves of several initialisers overlap on an MSE axis (they differ by a few per
+    cent while K moves the MSE tenfold), this shows their differences and their spread over
+    seeds: each row's MSE is divided by the reference group's median MSE at the same K.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or mapping of column name to array
+        Columns ``x`` (K), ``y`` (MSE) and ``by``; typically one row per group, K and seed.
+    reference : str, optional
+        The group the others are divided by; default the first group.
+
+    Returns
+    -------
+    Figure
+        One axes: ``100 · (MSE / reference median − 1)`` in per cent against K (log scale),
+        the median line and a min–max band per group.
+    """
+    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+    groups = list(dict.fromkeys(frame[by]))
+    reference = groups[0] if reference is None else reference
+    if reference not in groups:
+        raise ValueError(f"reference {reference!r} is not one of the groups {groups}")
+    base = frame[frame[by] == reference].groupby(x)[y].median()
+    relative = frame.assign(**{y: 100.0 * (frame[y] / frame[x].map(base).to_numpy() - 1.0)})
+    fig = _figure(6.4, 3.8)
+    ax = fig.add_subplot()
+    _lines(ax, relative, y, x, by, band=True)
+    ax.axhline(0.0, color="0.4", lw=0.8)
+    ax.set_xscale("log")
+    _plain_ticks(ax.xaxis, frame[x])
+    ax.set_xlabel("K (colours), log scale")
+    ax.set_ylabel(f"MSE above {reference}'s median (%)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, title=f"{by} (median, min–max band)")
+    if title:
+        ax.set_title(title)
     return fig
 
 
