@@ -15,11 +15,9 @@ import argparse
 import json
 import signal
 import sys
-import threading
 import time
 import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,6 +34,7 @@ from .cli_many import (
     is_animation_output,
     load_palette,
     probe,
+    stop_signals_handled_by,
 )
 from .histogram import ColorHistogram, distinct_colors, row_chunks
 from .image import (
@@ -205,32 +204,11 @@ def _raise_interrupted(signum: int, frame: object) -> None:
     raise _Interrupted(signum)
 
 
-@contextmanager
-def _stop_signals_raise() -> Iterator[None]:
-    """While in the block, SIGINT/SIGTERM/SIGHUP raise :class:`_Interrupted`; the handlers before are restored after.
-
-    A signal that was ignored (``nohup``, a background job) stays ignored. Only the main
-    thread may install handlers; elsewhere nothing changes.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
-    try:
-        for sig, handler in previous.items():
-            if handler is not signal.SIG_IGN:
-                signal.signal(sig, _raise_interrupted)
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (0 success, 2 bad input, 128 + N stopped by signal N)."""
     parser = build_parser()
     progress: dict[str, Path] = {}
-    with _stop_signals_raise():
+    with stop_signals_handled_by(_raise_interrupted):
         try:
             args = parser.parse_args(_normalise_argv(list(sys.argv[1:] if argv is None else argv)))
             if args.command == "compress-many":

@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -135,26 +135,37 @@ STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SI
 
 
 @contextmanager
+def stop_signals_handled_by(handler: Callable[[int, object], object]) -> Iterator[None]:
+    """While in the block, :data:`STOP_SIGNALS` go to ``handler``; the handlers before are restored after.
+
+    A signal that was ignored (``nohup``, a background job) stays ignored. Only the main
+    thread may install handlers; elsewhere nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    try:
+        for sig, before in previous.items():
+            if before is not signal.SIG_IGN:
+                signal.signal(sig, handler)
+        yield
+    finally:
+        for sig, before in previous.items():
+            signal.signal(sig, signal.SIG_DFL if before is None else before)
+
+
+@contextmanager
 def _stop_signals_deferred() -> Iterator[None]:
     """Stop signals that arrive in the block are handled when it ends, by the handlers before it.
 
     A ``LocalCluster`` interrupted while it starts its worker processes is left half built,
     and Dask's exit hook then fails to close it with a traceback; so the cluster starts
-    whole and is closed like any other. Only the main thread receives signals.
+    whole and is closed like any other.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     received: list[int] = []
-    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
-    try:
-        for sig, handler in previous.items():
-            if handler is not signal.SIG_IGN:
-                signal.signal(sig, lambda signum, frame: received.append(signum))
+    with stop_signals_handled_by(lambda signum, frame: received.append(signum)):
         yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
     if received:
         signal.raise_signal(received[0])
 
