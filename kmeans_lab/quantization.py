@@ -240,10 +240,6 @@ class Palette:
         return f"Palette({len(self)} colours, {self.color_space}, fitted on {len(self.histogram)} colours)"
 
 
-def _label_dtype(k: int) -> type:
-    return np.uint8 if k <= 256 else np.uint16 if k <= 65536 else np.int32
-
-
 class ColorLookup:
     """Colour → palette index, for any image: one table gather per pixel.
 
@@ -277,6 +273,12 @@ class ColorLookup:
             self._other_keys, self._other_labels = keys[~opaque], palette.labels[~opaque].astype(self._table_dtype)
         else:
             self.table[keys] = palette.labels
+
+    @property
+    def label_dtype(self) -> type:
+        """The smallest unsigned dtype of the labels it returns (uint8 up to 256 colours)."""
+        k = len(self.palette)
+        return np.uint8 if k <= 256 else np.uint16 if k <= 65536 else np.int32
 
     def _nearest(self, colors: np.ndarray) -> np.ndarray:
         """Index of the nearest centre of each colour ((m, 3) or (m, 4) uint8) in the palette's space."""
@@ -322,7 +324,7 @@ class ColorLookup:
         channels = image.shape[2]
         if channels == 4 and self.palette.channels == 3:
             raise ValueError("an RGBA image needs an RGBA palette (K, 4): fit it on the RGBA image's histogram")
-        labels = np.empty(image.shape[:2], dtype=_label_dtype(len(self.palette)))
+        labels = np.empty(image.shape[:2], dtype=self.label_dtype)
         for top, block in row_chunks(image):
             keys = pack_colors(block)
             if channels == 4:

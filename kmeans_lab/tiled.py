@@ -279,7 +279,6 @@ def quantize_tiled(
         color_space=color_space,
     )
     lookup = ColorLookup(palette)
-    label_dtype = np.uint8 if len(palette) <= 256 else np.uint16 if len(palette) <= 65536 else np.int32
     # Never embed the 32 MiB table in the graph: a future of it on a cluster, the object itself locally.
     table = client.scatter(lookup, broadcast=True) if client is not None else lookup
     labels = da.map_blocks(
@@ -287,8 +286,8 @@ def quantize_tiled(
         x,
         table,
         drop_axis=2,
-        dtype=label_dtype,
-        meta=np.empty((0, 0), label_dtype),
+        dtype=lookup.label_dtype,
+        meta=np.empty((0, 0), lookup.label_dtype),
         name=f"kmeans-lab-labels-{secrets.token_hex(8)}",
     )
     return TiledQuantized(palette, labels, client, scheduler)
