@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 #: E-step algorithms of the k-means (see :mod:`kmeans_lab.cluster.lloyd`).
-ALGORITHMS = ("auto", "hamerly", "lloyd")
+ALGORITHMS = ("auto", "lloyd")
 #: Initialiser names (see :mod:`kmeans_lab.cluster.init`).
 INIT_NAMES = ("random", "in_pixels", "kmeans++")
 #: Colour spaces the quantizer can cluster in (see :mod:`kmeans_lab.color`).

@@ -371,14 +371,12 @@ def fit_palette(
     dtype : {numpy.float32, numpy.float64}, default float32
         Precision of the plain path's distance computations (the cascade's full-data
         stage always labels by the exact float64 argmin).
-    algorithm : {"auto", "hamerly", "lloyd"}, default "auto"
+    algorithm : {"auto", "lloyd"}, default "auto"
         ``"auto"``: the cascade (:mod:`kmeans_lab.cascade`) for RGB colours clustered in
         sRGB — starts chosen on coarse colour cells, then exact Lloyd on every colour with
         a filtered E step; for CIELAB, Oklab and RGBA the plain path with the plain E
-        step. ``"lloyd"`` / ``"hamerly"``: the plain path, weighted Lloyd on
-        every colour from the initialiser's centres with a plain E step or one with
-        triangle-inequality bounds (the same clustering either way, see
-        :func:`kmeans_lab.kmeans`), in ``dtype``.
+        step. ``"lloyd"``: the plain path, weighted Lloyd on every colour from the
+        initialiser's centres with the plain E step, in ``dtype``.
     color_space : {"rgb", "lab", "oklab"}, default "rgb"
         Cluster in sRGB, in CIELAB (scikit-image, D65) or in Oklab (NumPy), the centres
         converted back to sRGB, clipped and rounded. An RGBA histogram is clustered in

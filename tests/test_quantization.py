@@ -121,20 +121,16 @@ def test_bad_k(small_image, k, message):
         quantize(small_image, k)
 
 
-def test_kmeans_and_quantize_algorithms_agree_with_duplicates():
+def test_kmeans_on_repeated_points_equals_weighted_distinct_points():
     rng = np.random.default_rng(3)
     palette = rng.integers(0, 256, size=(12, 3), dtype=np.uint8)
     image = palette[rng.integers(0, 12, size=(40, 50))]  # heavy duplication
-    for dtype in (np.float64, np.float32):
-        a = quantize(image, 5, algorithm="lloyd", dtype=dtype, seed=1)
-        b = quantize(image, 5, algorithm="hamerly", dtype=dtype, seed=1)
-        np.testing.assert_array_equal(a.labels, b.labels)
-        np.testing.assert_allclose(a.centroids, b.centroids, rtol=0, atol=1e-9)
     pts = image.reshape(-1, 3).astype(np.float64)
-    a = kmeans(pts, 6, algorithm="lloyd", seed=2, tol=0)
-    b = kmeans(pts, 6, algorithm="hamerly", seed=2, tol=0)
-    np.testing.assert_array_equal(a.labels, b.labels)
-    np.testing.assert_allclose(a.centroids, b.centroids, rtol=0, atol=1e-9)
+    distinct, inverse, counts = np.unique(pts, axis=0, return_inverse=True, return_counts=True)
+    every = kmeans(pts, 6, seed=2, tol=0)
+    weighted = kmeans(distinct, 6, sample_weight=counts, seed=2, tol=0)
+    np.testing.assert_array_equal(every.labels, weighted.labels[inverse.reshape(-1)])
+    np.testing.assert_allclose(every.centroids, weighted.centroids, rtol=0, atol=1e-9)
 
 
 def test_expand_equals_fancy_indexing():

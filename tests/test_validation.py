@@ -58,7 +58,7 @@ def test_accepted_values_are_normalised(name, value, expected):
         ("tol", -1, "tol must be a finite number >= 0, got -1"),
         ("tol", float("inf"), "tol must be a finite number >= 0, got inf"),
         ("target_psnr", float("nan"), "target_psnr must be a finite number, got nan"),
-        ("algorithm", "elkan", "unknown algorithm 'elkan'; choose one of 'auto', 'hamerly', 'lloyd'"),
+        ("algorithm", "elkan", "unknown algorithm 'elkan'; choose one of 'auto', 'lloyd'"),
         ("color_space", "hsv", "unknown color_space 'hsv'"),
         ("dither", "yes", "dither must be True, False or one of 'floyd-steinberg', 'ordered', got 'yes'"),
         ("dither", 1, "dither must be True, False or one of 'floyd-steinberg', 'ordered', got 1"),

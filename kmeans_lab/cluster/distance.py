@@ -1,7 +1,6 @@
 """The distance kernels of every E step: nearest centre, and optionally the two smallest values.
 
-Every assignment of points to centres by the plain path — plain Lloyd, the bounded E step
-of :mod:`kmeans_lab.cluster.bounds`, the final labels — goes through
+Every assignment of points to centres by the plain path — plain Lloyd and its final labels — goes through
 :func:`nearest_centers`, one matrix product per block of points in float32 or float64, so
 the computed values, and hence the labels, of a point depend only on the point and the
 centres.

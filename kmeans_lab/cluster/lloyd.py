@@ -7,8 +7,8 @@ the plain path (initial centres, then Lloyd on every point).
 
 :func:`lloyd_iterations` is the one Lloyd loop — E step, empty clusters re-seeded, weighted
 means, the stopping rule, a final E step — with the E step passed in (:class:`EStep`): the
-plain one here (:class:`LabelEStep` over :func:`~kmeans_lab.cluster.distance.nearest_centers`
-or Hamerly's bounds), or the filtered exact one of :mod:`kmeans_lab.cluster.filtering`.
+plain one here (:class:`LabelEStep` over :func:`~kmeans_lab.cluster.distance.nearest_centers`),
+or the filtered exact one of :mod:`kmeans_lab.cluster.filtering`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from typing import Protocol
 import numpy as np
 
 from .._validation import check
-from .bounds import BoundedAssigner
 from .distance import augment, nearest_centers
 from .init import INITIALIZERS
 
@@ -96,10 +95,8 @@ def kmeans(
         Seed of ``numpy.random.default_rng`` for the initialiser.
     dtype : {numpy.float64, numpy.float32}, default float64
         Precision of the distance computations (centres are always accumulated in float64).
-    algorithm : {"auto", "hamerly", "lloyd"}, default "auto"
-        E step with Hamerly's triangle-inequality bounds (skips distances that cannot
-        change a label), plain (every distance, every iteration), or the one of the two
-        measured faster (plain, see ``_e_step``). Same result either way.
+    algorithm : {"auto", "lloyd"}, default "auto"
+        The E step: both name the plain one (every distance, every iteration).
 
     Returns
     -------
@@ -113,9 +110,7 @@ def kmeans(
 
     Notes
     -----
-    Each iteration costs O(m · k · d) for m distinct points with ``algorithm="lloyd"``;
-    with ``"hamerly"`` the first does, later ones O(m) plus O(m' · k · d) for the m'
-    points whose bounds fail (on a photograph's colours 7–35 % of them per iteration).
+    Each iteration costs O(m · k · d) for m distinct points.
     Empty clusters are re-seeded at the points farthest from their centres, so the result
     has exactly ``k`` non-empty clusters.
 
@@ -460,17 +455,9 @@ def inertia(points: np.ndarray, weights: np.ndarray, centers: np.ndarray, labels
 
 
 def _e_step(algorithm: str, x: np.ndarray, x_work: np.ndarray, k: int) -> Callable[[np.ndarray], np.ndarray]:
-    """The E step as a function of the (float64) centres: plain or bounded.
-
-    ``"auto"`` is plain: since :func:`~kmeans_lab.cluster.distance.nearest_centers` folds
-    ``½‖c‖²`` into its matrix product, a row of distances costs less than a point's bound
-    update, and plain Lloyd was measured faster at every k (138k colours, k = 16–256:
-    0.72–0.86× Hamerly's time in float64, 0.85–0.89× in float32).
-    """
-    if algorithm in ("auto", "lloyd"):
-        rows = augment(x_work)
-        return lambda c: nearest_centers(rows, c.astype(rows.dtype, copy=False))[0]
-    return BoundedAssigner(x, x_work)
+    """The plain E step as a function of the (float64) centres, in the precision of ``x_work``."""
+    rows = augment(x_work)
+    return lambda c: nearest_centers(rows, c.astype(rows.dtype, copy=False))[0]
 
 
 def _final_labels(
