@@ -534,7 +534,7 @@ def quantize_many(
     dither, max_pixels, fan_in = check("dither", dither), check("max_pixels", max_pixels), check("fan_in", fan_in)
     options = dict(init=init, seed=seed, max_iter=max_iter, tol=tol, dtype=dtype, algorithm=algorithm)
     for name, value in options.items():
-        check(name, value, k=k, d=3)
+        check(name, value, **({"k": k, "d": 3} if name == "init" else {}))
     options["color_space"] = check("color_space", color_space)
     paths = None
     if out_dir is not None:

@@ -1,4 +1,4 @@
-"""The one table of argument checks: what each rule accepts, normalises and refuses."""
+"""The argument checks: what each accepts, normalises and refuses."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import argparse
 import numpy as np
 import pytest
 
-from kmeans_lab._validation import RULES, check, check_palette_size, option_type
+from kmeans_lab._validation import check, check_palette_size, option_type
 
 
 @pytest.mark.parametrize(
@@ -115,8 +115,3 @@ def test_option_type_parses_text_and_leaves_the_name_to_argparse():
     for name, text in [("k", "0"), ("k", "2.5"), ("seed", "-1"), ("tol", "nan"), ("max_bytes", "ten")]:
         with pytest.raises(argparse.ArgumentTypeError, match=f"^must be .*, got '{text}'$"):
             option_type(name)(text)
-
-
-def test_every_rule_describes_what_it_expects():
-    for name, rule in RULES.items():
-        assert rule.expected, name
