@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 from contextlib import AbstractContextManager
 from types import ModuleType
 
 __all__ = ["require", "single_blas_thread"]
-
-# threadpoolctl's controller (None without threadpoolctl), made at the first single_blas_thread():
-# making one scans the loaded libraries.
-_CONTROLLER: dict = {}
 
 
 def require(module: str, purpose: str, extra: str = "report") -> ModuleType:
@@ -41,10 +38,14 @@ def single_blas_thread() -> AbstractContextManager:
     >>> with single_blas_thread():
     ...     pass
     """
-    if "controller" not in _CONTROLLER:
-        try:
-            _CONTROLLER["controller"] = importlib.import_module("threadpoolctl").ThreadpoolController()
-        except ImportError:
-            _CONTROLLER["controller"] = None
-    controller = _CONTROLLER["controller"]
+    controller = _blas_controller()
     return contextlib.nullcontext() if controller is None else controller.limit(limits=1, user_api="blas")
+
+
+@functools.cache
+def _blas_controller():
+    """threadpoolctl's controller, made once (making one scans the loaded libraries); None without threadpoolctl."""
+    try:
+        return importlib.import_module("threadpoolctl").ThreadpoolController()
+    except ImportError:
+        return None

@@ -16,7 +16,9 @@ import numpy as np
 from ._validation import check, check_palette_size
 from .histogram import ColorHistogram
 from .metrics import mse, palette_png_bytes, psnr_from_mse
-from .quantization import Quantized, apply_palette, fit_palette
+from .options import KMeansOptions
+from .palette import Quantized
+from .quantization import apply_palette, fit_palette
 
 __all__ = ["choose_k"]
 
@@ -27,8 +29,9 @@ def choose_k(
     target_psnr: float | None = None,
     max_bytes: int | None = None,
     k_max: int = 256,
-    dither: bool = False,
-    **fit_options,
+    dither: bool | str = False,
+    options: KMeansOptions | None = None,
+    **changes: object,
 ) -> tuple[int, Quantized]:
     """The smallest K whose PSNR reaches a target, or the largest K whose palette PNG fits a budget.
 
@@ -46,9 +49,10 @@ def choose_k(
         image is already lossless.
     dither : bool or {"floyd-steinberg", "ordered"}, default False
         Map pixels by dithering (:func:`kmeans_lab.apply_palette`).
-    **fit_options
-        Passed to :func:`kmeans_lab.fit_palette` (``seed``, ``init``, ``color_space``, ...),
-        the same for every K.
+    options : KMeansOptions, optional
+        The k-means options, the same for every K.
+    **changes
+        Fields of :class:`KMeansOptions` to change, e.g. ``seed=3``.
 
     Returns
     -------
@@ -89,6 +93,7 @@ def choose_k(
         check_palette_size(k_max, label="k_max")
     if check("dither", dither) == "floyd-steinberg":
         check_palette_size(k_max, "dithering maps to", label="k_max")
+    options = KMeansOptions.of(options, **changes)
     histogram = ColorHistogram.from_image(image)
     k_hi = min(k_max, len(histogram))
     cache: dict[int, tuple[Quantized, float, int | None]] = {}
@@ -96,10 +101,10 @@ def choose_k(
     def evaluate(k: int) -> tuple[Quantized, float, int | None]:
         if k not in cache:
             start = time.perf_counter()
-            q = apply_palette(image, fit_palette(histogram, k, **fit_options), dither=dither)
+            q = apply_palette(image, fit_palette(histogram, k, options), dither=dither)
             q = replace(q, seconds=time.perf_counter() - start, n_distinct=len(histogram))
             value = psnr_from_mse(mse(image, q.image))
-            size = palette_png_bytes(q.palette, q.labels) if max_bytes is not None else None
+            size = palette_png_bytes(q.palette.colors, q.labels) if max_bytes is not None else None
             cache[k] = (q, value, size)
         return cache[k]
 

@@ -46,6 +46,7 @@ from .image import (
     read_image,
 )
 from .metrics import mse, palette_mse, psnr_from_mse
+from .options import KMeansOptions
 from .quantization import apply_palette, quantize
 
 PROG = "kmeans-lab"
@@ -258,13 +259,8 @@ def _compress(args: argparse.Namespace, progress: dict[str, Path]) -> int:
         return compress_animation(args, source, output, progress)
 
     notes: list[str] = []
-    options = dict(
-        init=args.init,
-        seed=args.seed,
-        max_iter=args.max_iter,
-        tol=args.tol,
-        dither=args.dither,
-        color_space=args.color_space,
+    options = KMeansOptions(
+        init=args.init, seed=args.seed, max_iter=args.max_iter, tol=args.tol, color_space=args.color_space
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -281,9 +277,11 @@ def _compress(args: argparse.Namespace, progress: dict[str, Path]) -> int:
             result = apply_palette(image, palette, dither=args.dither)
             k, result = len(palette), replace(result, n_distinct=len(ColorHistogram.from_image(image)))
         elif choosing:
-            k, result = choose_k(image, target_psnr=args.target_psnr, max_bytes=args.max_bytes, **options)
+            k, result = choose_k(
+                image, target_psnr=args.target_psnr, max_bytes=args.max_bytes, dither=args.dither, options=options
+            )
         else:
-            k, result = args.k, quantize(image, args.k, **options)
+            k, result = args.k, quantize(image, args.k, dither=args.dither, options=options)
         seconds = time.perf_counter() - start if choosing else result.seconds
     notes.extend(str(w.message) for w in caught)
     if info.animated:  # the first frame only: say how to keep them all
@@ -295,7 +293,7 @@ def _compress(args: argparse.Namespace, progress: dict[str, Path]) -> int:
     output_bytes = result.save(output)
     progress["output"] = output
     # What is on disk: a palette PNG, TIFF or BMP is exactly palette[labels]; measure that in chunks.
-    error, colors = _palette_stats(image, result.palette, result.labels)
+    error, colors = _palette_stats(image, result.palette.colors, result.labels)
     suffix = output.suffix.lower()
     if suffix == ".pdf":
         # Pillow cannot read a PDF back; it embeds the pixels as JPEG (quality 95).
@@ -330,8 +328,8 @@ def _compress(args: argparse.Namespace, progress: dict[str, Path]) -> int:
         "palette": args.palette,
         "init": args.init,
         "seed": args.seed,
-        "n_iter": result.n_iter,
-        "converged": result.converged,
+        "n_iter": result.palette.n_iter,
+        "converged": result.palette.converged,
         "mse": error,
         "psnr": None if error == 0 else psnr_from_mse(error),
         "seconds": seconds,

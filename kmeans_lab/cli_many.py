@@ -36,7 +36,8 @@ from .animation import ANIMATION_SUFFIXES, read_frames, save_animation, stored_d
 from .collection import SavedImage, apply_palette_many, collection_histogram, local_cluster, output_paths, quantize_many
 from .image import OUTPUT_FORMATS, ImageTooLargeError, check_quantized_output, probe_image, read_palette
 from .metrics import palette_mse, psnr_from_mse
-from .quantization import Palette, fit_palette
+from .palette import Palette
+from .quantization import fit_palette
 
 __all__ = ["SHARED_OPTIONS", "add_compress_many", "compress_many", "compress_animation", "load_palette", "probe"]
 

@@ -42,8 +42,11 @@ from .image import (
     read_image,
     save_quantized,
 )
+from .lookup import ColorLookup
 from .metrics import palette_mse
-from .quantization import ColorLookup, Palette, Quantized, apply_palette, fit_palette
+from .options import KMeansOptions
+from .palette import Palette, Quantized
+from .quantization import apply_palette, fit_palette
 
 __all__ = [
     "SavedImage",
@@ -135,8 +138,8 @@ def _size_task(part: Part) -> int:
     return part[2][0]
 
 
-def _fit_task(part: Part, k: int, options: dict) -> tuple[Palette, tuple[str, ...]]:
-    return _recording(fit_palette, part[0], k, **options)
+def _fit_task(part: Part, k: int, options: KMeansOptions) -> tuple[Palette, tuple[str, ...]]:
+    return _recording(fit_palette, part[0], k, options)
 
 
 def _map_task(
@@ -158,33 +161,23 @@ def _map_task(
     start = time.perf_counter()
     if isinstance(palette, ColorLookup) and not dither:
         # The shared table: colours of the collection's histogram take their k-means cluster.
-        p = palette.palette
         labels = palette(image)
-        quantized = Quantized(
-            palette=p.colors,
-            labels=labels,
-            centroids=p.centroids,
-            n_iter=p.n_iter,
-            converged=p.converged,
-            seconds=time.perf_counter() - start,
-            n_distinct=n_distinct,
-            options={**p.options, "color_space": p.color_space, "dither": dither},
-        )
+        quantized = Quantized(palette.palette, labels, False, time.perf_counter() - start, n_distinct)
     else:
         p = palette.palette if isinstance(palette, ColorLookup) else palette[0]
         lossless = k is not None and len(p) < k
         quantized = replace(apply_palette(image, p, dither=dither and not lossless), n_distinct=n_distinct)
     if out_path is None:
         return quantized
-    n_bytes = save_quantized(out_path, quantized.palette, quantized.labels)
+    n_bytes = save_quantized(out_path, quantized.palette.colors, quantized.labels)
     return SavedImage(
         source=name,
         path=Path(out_path),
         width=int(image.shape[1]),
         height=int(image.shape[0]),
-        palette=quantized.palette,
+        palette=quantized.palette.colors,
         n_distinct=n_distinct,
-        mse=palette_mse(image, quantized.palette, quantized.labels),
+        mse=palette_mse(image, quantized.palette.colors, quantized.labels),
         bytes=n_bytes,
         seconds=quantized.seconds,
     )
@@ -449,21 +442,16 @@ def quantize_many(
     images: Sequence[np.ndarray | str | os.PathLike],
     k: int,
     *,
-    seed: int | None = 0,
     client=None,
     out_dir: str | os.PathLike | None = None,
     suffix: str = ".png",
     shared_palette: bool = True,
-    init: str | np.ndarray = "kmeans++",
-    max_iter: int = 300,
-    tol: float = 1e-4,
-    dtype: type = np.float32,
-    algorithm: str = "auto",
-    color_space: str = "rgb",
-    dither: bool = False,
+    dither: bool | str = False,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
     fan_in: int = 8,
     progress: Progress | None = None,
+    options: KMeansOptions | None = None,
+    **changes: object,
 ) -> list[Quantized] | list[SavedImage]:
     """Quantize a collection of images to one shared k-means palette (or one palette each).
 
@@ -473,9 +461,6 @@ def quantize_many(
         Arrays and files (read with :func:`kmeans_lab.read_image`), in any mix; sizes may differ.
     k : int
         Colours of the palette, ≥ 1 (≤ 256 for ``.png`` / ``.gif`` outputs).
-    seed : int or None, default 0
-        Seed of the k-means initialiser. The same seed gives the same palette with or
-        without a client.
     client : dask.distributed.Client, optional
         Run the histograms, their merge and the map-back on this cluster's workers (they
         need kmeans_lab installed and, for paths, the files at the same paths). Default:
@@ -491,8 +476,9 @@ def quantize_many(
     shared_palette : bool, default True
         One palette fitted to every pixel of the collection; ``False``: each image its own
         palette, exactly ``quantize(image, k, ...)`` (same seed for each).
-    init, max_iter, tol, dtype, algorithm, color_space
-        As in :func:`kmeans_lab.fit_palette`.
+    options, **changes
+        The k-means options, as in :func:`kmeans_lab.fit_palette`; the same seed gives
+        the same palette with or without a client.
     dither : bool, default False
         As in :func:`kmeans_lab.apply_palette`.
     max_pixels : int or None, default DEFAULT_MAX_PIXELS
@@ -532,10 +518,7 @@ def quantize_many(
     k = check("k", k)
     shared_palette = check("shared_palette", shared_palette)
     dither, max_pixels, fan_in = check("dither", dither), check("max_pixels", max_pixels), check("fan_in", fan_in)
-    options = dict(init=init, seed=seed, max_iter=max_iter, tol=tol, dtype=dtype, algorithm=algorithm)
-    for name, value in options.items():
-        check(name, value, **({"k": k, "d": 3} if name == "init" else {}))
-    options["color_space"] = check("color_space", color_space)
+    options = KMeansOptions.of(options, **changes)
     paths = None
     if out_dir is not None:
         paths = output_paths(images, out_dir, suffix=suffix)
@@ -543,7 +526,7 @@ def quantize_many(
     data = _on_workers(client, sources)  # arrays go to the workers once, for both maps
     if shared_palette:
         histogram, sizes = _collection_histogram(client, data, max_pixels, fan_in, progress)
-        palette = fit_palette(histogram, k, **options)
+        palette = fit_palette(histogram, k, options)
         return _map(client, sources, data, ColorLookup(palette), paths, dither, max_pixels, sizes, progress, k)
     # One palette each: the histograms stay apart and each is fitted where it lies.
     parts = _histograms(client, data, max_pixels, progress)

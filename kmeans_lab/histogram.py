@@ -260,6 +260,7 @@ def distinct_colors(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     Parameters
     ----------
     image : ndarray of shape (H, W, 3) or (H, W, 4), uint8
+        Not checked: the caller validates (:meth:`ColorHistogram.from_image` does).
 
     Returns
     -------
@@ -284,7 +285,6 @@ def distinct_colors(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     >>> colors.tolist(), counts.tolist(), inverse.tolist()
     ([[0, 0, 0], [9, 9, 9]], [1, 2], [1, 0, 1])
     """
-    image = check("image", image)
     channels = image.shape[2]
     keys, counts = _count_keys(image) if channels == 3 else _count_rgba_keys(image)
     pixels = pack_colors(image)

@@ -30,7 +30,10 @@ from ._optional import require
 from ._validation import check, check_palette_size
 from .histogram import ColorHistogram, pack_colors
 from .image import ImageError, atomic_write, check_output_path
-from .quantization import ColorLookup, Palette, fit_palette
+from .lookup import ColorLookup
+from .options import KMeansOptions
+from .palette import Palette
+from .quantization import fit_palette
 
 __all__ = ["TiffSource", "TiledQuantized", "read_tiled", "tiled_histogram", "quantize_tiled", "save_tiled"]
 
@@ -222,16 +225,11 @@ def quantize_tiled(
     x,
     k: int,
     *,
-    seed: int | None = 0,
     client=None,
     scheduler: str | None = None,
     fan_in: int = 8,
-    init: str | np.ndarray = "kmeans++",
-    max_iter: int = 300,
-    tol: float = 1e-4,
-    dtype: type = np.float32,
-    algorithm: str = "auto",
-    color_space: str = "rgb",
+    options: KMeansOptions | None = None,
+    **changes: object,
 ) -> TiledQuantized:
     """Quantize an image held as a Dask array to ``k`` colours, chunk by chunk.
 
@@ -240,7 +238,7 @@ def quantize_tiled(
     x : dask.array.Array (or ndarray) of shape (H, W, 3), uint8
         E.g. :func:`read_tiled` of a tiled TIFF or a zarr store.
     k : int
-    seed, init, max_iter, tol, dtype, algorithm, color_space
+    options, **changes
         As in :func:`kmeans_lab.fit_palette`.
     client : dask.distributed.Client, optional
         Count histograms and map labels on its workers; the lookup table (32 MiB) is
@@ -267,17 +265,7 @@ def quantize_tiled(
     x = _checked(x)
     k = check("k", k)
     histogram = tiled_histogram(x, client=client, scheduler=scheduler, fan_in=fan_in)
-    palette = fit_palette(
-        histogram,
-        k,
-        init=init,
-        seed=seed,
-        max_iter=max_iter,
-        tol=tol,
-        dtype=dtype,
-        algorithm=algorithm,
-        color_space=color_space,
-    )
+    palette = fit_palette(histogram, k, options, **changes)
     lookup = ColorLookup(palette)
     # Never embed the 32 MiB table in the graph: a future of it on a cluster, the object itself locally.
     table = client.scatter(lookup, broadcast=True) if client is not None else lookup
@@ -286,8 +274,8 @@ def quantize_tiled(
         x,
         table,
         drop_axis=2,
-        dtype=lookup.label_dtype,
-        meta=np.empty((0, 0), lookup.label_dtype),
+        dtype=lookup.dtype,
+        meta=np.empty((0, 0), lookup.dtype),
         name=f"kmeans-lab-labels-{secrets.token_hex(8)}",
     )
     return TiledQuantized(palette, labels, client, scheduler)

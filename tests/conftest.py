@@ -69,3 +69,21 @@ def dask_client():
 
     with local_cluster(2) as cluster, distributed.Client(cluster) as client:
         yield client
+
+
+def assert_lloyd_fixed_point(points, centroids, labels, *, rtol=1e-9):
+    """Every point's label is a nearest centre and every centre is the mean of its points.
+
+    ``points`` (n, d) are every pixel's point in the clustering space, ``centroids`` (k, d)
+    and ``labels`` (n,) a k-means result: one more Lloyd iteration would change nothing (up
+    to float64 rounding, relative ``rtol`` of the data's scale, at exact ties).
+    """
+    points = np.asarray(points, dtype=np.float64)
+    k = len(centroids)
+    scale = float(np.abs(points).max()) ** 2 + 1.0
+    counts = np.bincount(labels, minlength=k)
+    assert (counts > 0).all(), f"empty clusters: {np.flatnonzero(counts == 0)}"
+    means = np.stack([np.bincount(labels, weights=points[:, j], minlength=k) for j in range(points.shape[1])], 1)
+    np.testing.assert_allclose(centroids, means / counts[:, None], rtol=0, atol=rtol * np.sqrt(scale))
+    d = ((points[:, None, :] - centroids[None]) ** 2).sum(-1)
+    assert (d[np.arange(len(points)), labels] <= d.min(axis=1) + rtol * scale).all()

@@ -19,8 +19,10 @@ import pytest
 from PIL import Image
 
 import kmeans_lab.cli as cli
-from kmeans_lab import choose_k, distinct_colors, mse, psnr, read_image, save_rgb
+from kmeans_lab import choose_k, mse, psnr, read_image
 from kmeans_lab.cli import build_parser, main
+from kmeans_lab.histogram import distinct_colors
+from kmeans_lab.image import save_rgb
 from kmeans_lab.lab.paths import data_path
 
 from .bad_files import FILE_CASES, alpha_input, make_input, multi_frame_file, noise

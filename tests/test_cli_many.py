@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kmeans_lab import quantize, quantize_many, read_frames, read_image, save_animation, save_rgb
+from kmeans_lab import quantize, quantize_many, read_frames, read_image, save_animation
 from kmeans_lab.cli import main
+from kmeans_lab.image import save_rgb
 from kmeans_lab.lab.paths import data_path
 
 from .bad_files import make_input, multi_frame_file, noise
@@ -194,7 +195,7 @@ def test_palette_from_a_palette_png(tmp_path, capsys, photo_path):
     out = tmp_path / "remapped.png"
     assert main(["compress", str(other), "--palette", str(palette_file), "-o", str(out), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    colors = quantize(read_image(photo_path), 6).palette
+    colors = quantize(read_image(photo_path), 6).palette.colors
     image = read_image(other)
     distance = ((image[:, :, None, :].astype(int) - colors[None, None].astype(int)) ** 2).sum(-1)
     np.testing.assert_array_equal(read_image(out), colors[distance.argmin(-1)])  # the nearest palette colour

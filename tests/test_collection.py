@@ -10,19 +10,17 @@ import pytest
 from kmeans_lab import (
     ColorHistogram,
     ImageError,
-    SavedImage,
+    Palette,
     apply_palette,
-    apply_palette_many,
-    collection_histogram,
     fit_palette,
     quantize,
     quantize_many,
     read_image,
-    save_rgb,
 )
-from kmeans_lab.collection import output_paths
+from kmeans_lab.collection import SavedImage, apply_palette_many, collection_histogram, output_paths
+from kmeans_lab.image import save_rgb
+from kmeans_lab.lookup import ColorLookup
 from kmeans_lab.metrics import palette_mse
-from kmeans_lab.quantization import ColorLookup
 
 from .bad_files import make_input
 
@@ -92,7 +90,7 @@ def test_collection_histogram(frames, frame_files):
 
 
 def test_apply_palette_many_is_apply_palette(frames):
-    palette = np.array([[0, 0, 0], [255, 255, 255], [200, 120, 40]], np.uint8)
+    palette = Palette.from_colors(np.array([[0, 0, 0], [255, 255, 255], [200, 120, 40]], np.uint8))
     _same(apply_palette_many(frames, palette), [apply_palette(f, palette) for f in frames])
 
 

@@ -23,7 +23,7 @@ def test_dithering_uses_only_palette_colours(medium, k):
     np.testing.assert_array_equal(dithered.palette, plain.palette)
     assert dithered.labels.dtype == np.uint8 and dithered.labels.max() < k
     used = distinct_colors(dithered.image)[0]
-    palette_keys = {tuple(c) for c in dithered.palette.tolist()}
+    palette_keys = {tuple(c) for c in dithered.palette.colors.tolist()}
     assert {tuple(c) for c in used.tolist()} <= palette_keys
     if k > 1:
         assert not np.array_equal(dithered.labels, plain.labels)
@@ -51,9 +51,9 @@ def test_ordered_dithering_uses_only_palette_colours_and_is_deterministic(medium
     plain = quantize(medium, k)
     dithered = quantize(medium, k, dither="ordered")
     np.testing.assert_array_equal(dithered.palette, plain.palette)
-    assert dithered.options["dither"] == "ordered" and dithered.labels.max() < k
+    assert dithered.dither == "ordered" and dithered.labels.max() < k
     used = {tuple(c) for c in distinct_colors(dithered.image)[0].tolist()}
-    assert used <= {tuple(c) for c in dithered.palette.tolist()}
+    assert used <= {tuple(c) for c in dithered.palette.colors.tolist()}
     again = apply_palette(medium, fit_palette(ColorHistogram.from_image(medium), k), dither="ordered")
     np.testing.assert_array_equal(again.labels, dithered.labels)
     if k > 1:
@@ -72,7 +72,7 @@ def test_ordered_dithering_matches_a_direct_computation(medium, monkeypatch):
     """Offset by the Bayer threshold scaled to the spacing, then the nearest centre; row blocks change nothing."""
     from kmeans_lab import dither
 
-    palette = fit_palette(ColorHistogram.from_image(medium), 6, dtype=np.float64)
+    palette = fit_palette(ColorHistogram.from_image(medium), 6)
     labels = apply_palette(medium, palette, dither="ordered").labels
     spread = palette_spacing(palette.colors)
     h, w = medium.shape[:2]
@@ -96,7 +96,7 @@ def test_ordered_dithering_keeps_alpha():
     out = q.image
     assert (out[:8, :, 3] == 0).all()  # fully transparent stays fully transparent
     assert (out[16:, :, 3] > 0).all()
-    assert {tuple(c) for c in distinct_colors(out)[0].tolist()} <= {tuple(c) for c in q.palette.tolist()}
+    assert {tuple(c) for c in distinct_colors(out)[0].tolist()} <= {tuple(c) for c in q.palette.colors.tolist()}
 
 
 def test_floyd_steinberg_refuses_alpha():

@@ -9,8 +9,15 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from kmeans_lab import ImageError, read_image, save_palette_png, save_quantized, save_rgb
-from kmeans_lab.image import DEFAULT_MAX_PIXELS, ImageTooLargeError, palette_png_bit_depth
+from kmeans_lab import ImageError, read_image
+from kmeans_lab.image import (
+    DEFAULT_MAX_PIXELS,
+    ImageTooLargeError,
+    palette_png_bit_depth,
+    save_palette_png,
+    save_quantized,
+    save_rgb,
+)
 
 from .bad_files import FILE_CASES, FRAME_COLORS, MULTI_FRAME_FORMATS, make_input, multi_frame_file, png16_rgba_bytes
 
@@ -364,7 +371,7 @@ def test_rgba_palette_png_round_trip(tmp_path, k):
     data = path.read_bytes()
     chunks = _chunks(data)
     assert chunks[b"IHDR"][9] == 3 and chunks[b"IHDR"][8] == palette_png_bit_depth(q.k)  # indexed, smallest depth
-    alpha = q.palette[:, 3]
+    alpha = q.palette.colors[:, 3]
     assert len(chunks[b"tRNS"]) == np.count_nonzero(alpha < 255)  # translucent entries first, the rest implied
     assert sorted(chunks[b"tRNS"]) == sorted(alpha[alpha < 255].tolist())
     back = read_image(path)

@@ -8,21 +8,18 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kmeans_lab import (
-    compression_ratio,
-    delta_e,
-    mse,
-    palette_png_bytes,
-    png24_bytes,
-    psnr,
-    quantize,
-    raw_bytes,
-    read_image,
-    ssim,
-)
+from kmeans_lab import delta_e, mse, psnr, quantize, read_image, ssim
 from kmeans_lab.image import palette_png_bit_depth
 from kmeans_lab.lab.paths import data_path
-from kmeans_lab.metrics import bits_per_pixel, palette_mse, psnr_from_mse
+from kmeans_lab.metrics import (
+    bits_per_pixel,
+    compression_ratio,
+    palette_mse,
+    palette_png_bytes,
+    png24_bytes,
+    psnr_from_mse,
+    raw_bytes,
+)
 
 
 @pytest.fixture(scope="module")

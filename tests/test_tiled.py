@@ -50,7 +50,7 @@ def test_tiled_tiff_equals_quantize_in_memory(photo, tiled_tiff, tmp_path, sched
     assert n_bytes == (tmp_path / "out.tif").stat().st_size
     labels, colormap = _read_palette_tiff(tmp_path / "out.tif")
     np.testing.assert_array_equal(labels, reference.labels)
-    np.testing.assert_array_equal(colormap[:, :12] // 257, reference.palette.T)
+    np.testing.assert_array_equal(colormap[:, :12] // 257, reference.palette.colors.T)
     assert not list(tmp_path.glob(".*"))
 
 
@@ -61,7 +61,7 @@ def test_zarr_store_out_and_in(photo, tmp_path):
         result.save(tmp_path / "labels.zarr", tile=64)
     store = zarr.open_array(str(tmp_path / "labels.zarr"), mode="r")
     np.testing.assert_array_equal(store[:], reference.labels)
-    assert store.attrs["palette"] == reference.palette.tolist()
+    assert store.attrs["palette"] == reference.palette.colors.tolist()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.zarr"]
     # A zarr store of pixels is an input too.
     zarr.create_array(str(tmp_path / "pixels.zarr"), shape=photo.shape, chunks=(128, 128, 3), dtype=np.uint8)[:] = photo

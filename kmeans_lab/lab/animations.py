@@ -116,7 +116,7 @@ def gif_of_own_palettes(quantized: Sequence, duration: int) -> bytes:
     frames = []
     for q in quantized:
         im = Image.fromarray(np.asarray(q.labels, dtype=np.uint8), "P")
-        im.putpalette(np.asarray(q.palette, np.uint8).reshape(-1).tolist(), rawmode="RGB")
+        im.putpalette(q.palette.colors.reshape(-1).tolist(), rawmode="RGB")
         frames.append(im)
     buffer = io.BytesIO()
     frames[0].save(

@@ -29,7 +29,8 @@ from ..metrics import (
     psnr_from_mse,
     ssim,
 )
-from ..quantization import Palette, Quantized, apply_palette, expand, fit_palette
+from ..palette import Palette, Quantized, expand
+from ..quantization import apply_palette, fit_palette
 from .contenders import CONTENDERS, available_contenders
 from .paths import figures_dir
 
@@ -127,7 +128,7 @@ def kmeans_sweep(
     rows, results = [], {}
     for k in ks:
         q = apply_palette(image, fit_palette(histogram, k, **fit_options))
-        n_bytes = palette_png_bytes(q.palette, q.labels)
+        n_bytes = palette_png_bytes(q.palette.colors, q.labels)
         row = {"k": k, **measure(image, q.image, n_bytes, perceptual=perceptual)}
         row["ratio"] = png24 / n_bytes
         rows.append(row)
@@ -203,9 +204,10 @@ def dither_rows(image: np.ndarray, quantized: Quantized) -> list[dict]:
     """The same palette without and with Floyd–Steinberg dithering: ``dither`` and :func:`measure`'s columns."""
     rows = []
     for dither in (False, True):
-        labels = floyd_steinberg(image, quantized.palette) if dither else quantized.labels
-        n_bytes = palette_png_bytes(quantized.palette, labels)
-        rows.append({"k": quantized.k, "dither": dither, **measure(image, expand(quantized.palette, labels), n_bytes)})
+        colors = quantized.palette.colors
+        labels = floyd_steinberg(image, colors) if dither else quantized.labels
+        n_bytes = palette_png_bytes(colors, labels)
+        rows.append({"k": quantized.k, "dither": dither, **measure(image, expand(colors, labels), n_bytes)})
     return rows
 
 
@@ -230,7 +232,7 @@ def color_space_rows(
             start = time.perf_counter()
             q = apply_palette(image, fit_palette(histogram, k, color_space=space, **fit_options))
             seconds = time.perf_counter() - start
-            n_bytes = palette_png_bytes(q.palette, q.labels)
+            n_bytes = palette_png_bytes(q.palette.colors, q.labels)
             written = q.image
             row = {"k": k, "color_space": space, **measure(image, written, n_bytes, perceptual=with_ssim)}
             row.setdefault("delta_e", delta_e(image, written))
@@ -251,7 +253,7 @@ def dither_method_rows(
         start = time.perf_counter()
         q = apply_palette(image, palette, dither=method)
         seconds = time.perf_counter() - start
-        n_bytes = palette_png_bytes(q.palette, q.labels)
+        n_bytes = palette_png_bytes(q.palette.colors, q.labels)
         name = method if isinstance(method, str) else "floyd-steinberg" if method else "none"
         rows.append({"k": q.k, "dither": name, **measure(image, q.image, n_bytes), "seconds": seconds})
     return rows

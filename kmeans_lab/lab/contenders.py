@@ -18,7 +18,9 @@ from PIL import Image
 
 from ..cluster.distance import nearest_centers
 from ..histogram import ColorHistogram, distinct_colors
-from ..quantization import ColorLookup, Palette, expand, quantize
+from ..lookup import ColorLookup
+from ..palette import Palette, expand
+from ..quantization import quantize
 from .reference import reference_quantize
 
 __all__ = ["CONTENDERS", "FLOOR", "Contender", "RGBA_CONTENDERS", "RgbaContender", "available_contenders"]
@@ -93,7 +95,7 @@ def _floor(image: np.ndarray, k: int, seed: int, max_iter: int, tol: float) -> n
     centers = points[chosen]
     for _ in range(2):
         labels = nearest_centers(points, centers)[0]
-    palette = Palette(histogram.colors[chosen], centers.astype(np.float64), "rgb", histogram, labels, 2, False, 0.0)
+    palette = Palette(histogram.colors[chosen], centers.astype(np.float64), "rgb", histogram, labels, 2, False)
     return expand(palette.colors, ColorLookup(palette)(image))
 
 

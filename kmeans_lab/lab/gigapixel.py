@@ -72,7 +72,7 @@ def _check_windows(source: Path, output: Path, palette, rng: np.random.Generator
     """Labels of random windows of the output equal those computed straight from the input's pixels."""
     import tifffile
 
-    from ..quantization import ColorLookup
+    from ..lookup import ColorLookup
 
     lookup = ColorLookup(palette)
     pixels, labels = TiffSource(source), TiffSource(output)

@@ -237,7 +237,7 @@ def _time_rounds(images, settings, repeats, seed, out, machine, blas_threads, lo
                         results.setdefault(
                             case,
                             {
-                                "iterations": q.n_iter,
+                                "iterations": q.palette.n_iter,
                                 "mse": mse(image, q.image),
                                 "colours_used": len(distinct_colors(q.image)[0]),
                             },

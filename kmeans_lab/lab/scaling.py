@@ -73,7 +73,7 @@ def run_scaling(
                 "k": k,
                 "seconds": timing.median,
                 "mse": mse(img, q.image),
-                "n_iter": q.n_iter,
+                "n_iter": q.palette.n_iter,
             }
         )
     return pd.DataFrame(rows)

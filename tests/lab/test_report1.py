@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kmeans_lab import mse, read_image, save_rgb
+from kmeans_lab import mse, read_image
+from kmeans_lab.image import save_rgb
 from kmeans_lab.lab import report1
 from kmeans_lab.lab.paths import data_path
 from kmeans_lab.lab.reference import reference_quantize
