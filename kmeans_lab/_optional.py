@@ -8,7 +8,7 @@ import importlib
 from contextlib import AbstractContextManager
 from types import ModuleType
 
-__all__ = ["require", "single_blas_thread"]
+__all__ = ["dask_compute", "require", "single_blas_thread"]
 
 
 def require(module: str, purpose: str, extra: str = "report") -> ModuleType:
@@ -26,6 +26,17 @@ def require(module: str, purpose: str, extra: str = "report") -> ModuleType:
         raise ImportError(
             f"{purpose} needs {package}: pip install {package} (or pip install 'kmeans-lab[{extra}]')"
         ) from None
+
+
+def dask_compute(*collections, purpose: str):
+    """Compute Dask collections on the current scheduler; threads in this process when none is set.
+
+    The current scheduler is a ``distributed.Client`` that made itself current (every client
+    does when made, or ``dask.config.set(scheduler=client)``), or what ``dask.config`` names.
+    Unset, threads: a ``dask.bag``'s own default would start processes and pickle every image.
+    """
+    dask = require("dask", purpose, extra="distributed")
+    return dask.compute(*collections, scheduler=dask.config.get("scheduler", None) or "threads")
 
 
 def single_blas_thread() -> AbstractContextManager:

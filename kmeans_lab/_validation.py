@@ -42,7 +42,6 @@ BOUNDS: dict[str, tuple[float, bool]] = {
     "max_bytes": (1, True),
     "workers": (1, True),
     "chunks": (1, True),
-    "fan_in": (2, True),
     "duration": (0, True),
     "loop": (0, True),
     "tol": (0.0, False),

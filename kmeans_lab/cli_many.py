@@ -33,7 +33,7 @@ import numpy as np
 from ._optional import require
 from ._validation import check_palette_size, option_type
 from .animation import ANIMATION_SUFFIXES, read_frames, save_animation, stored_durations
-from .collection import SavedImage, apply_palette_many, collection_histogram, local_cluster, output_paths, quantize_many
+from .collection import apply_palette_many, collection_histogram, local_cluster, output_paths, quantize_many
 from .image import OUTPUT_FORMATS, ImageTooLargeError, check_quantized_output, probe_image, read_palette
 from .metrics import palette_mse, psnr_from_mse
 from .palette import Palette
@@ -217,32 +217,16 @@ def compress_many(args: argparse.Namespace, progress: dict) -> int:
     check_quantized_output(paths[0], args.k)
     if args.dither:
         check_palette_size(args.k, "--dither maps to", label="K")
-    written: list[SavedImage] = []
-    counted = [0]
-
-    def report(stage: str, index: int, value) -> None:
-        if stage == "histogram":
-            counted[0] += 1
-            print(f"{PROG}: [{counted[0]}/{total}] read {inputs[index]}: {value:,} colours", file=sys.stderr)
-        else:
-            written.append(value)
-            progress["summary"] = f"{len(written)} of {total} files were written to {args.out_dir}"
-            print(
-                f"{PROG}: [{len(written)}/{total}] wrote {value.path}: {value.bytes:,} bytes, MSE {value.mse:.6g}",
-                file=sys.stderr,
-            )
-
     stamps = {path: _stamp(path) for path in paths}  # to tell, if stopped, which files were written
     notes: list[str] = []
     start = time.perf_counter()
     try:
-        with _client(args) as client, warnings.catch_warnings(record=True) as caught:
+        with _client(args), warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             results = quantize_many(
                 inputs,
                 args.k,
                 seed=args.seed,
-                client=client,
                 out_dir=args.out_dir,
                 suffix=args.suffix,
                 shared_palette=args.shared_palette,
@@ -252,9 +236,15 @@ def compress_many(args: argparse.Namespace, progress: dict) -> int:
                 color_space=args.color_space,
                 dither=args.dither,
                 max_pixels=args.max_pixels,
-                progress=report,
             )
             notes.extend(str(w.message) for w in caught)
+        for i, result in enumerate(results, 1):
+            print(f"{PROG}: [{i}/{total}] read {result.source}: {result.n_distinct:,} colours", file=sys.stderr)
+        for i, result in enumerate(results, 1):
+            print(
+                f"{PROG}: [{i}/{total}] wrote {result.path}: {result.bytes:,} bytes, MSE {result.mse:.6g}",
+                file=sys.stderr,
+            )
     except KeyboardInterrupt:
         # The cluster is closed: workers may have finished saves this process was not told of.
         _remove_temporaries(paths)  # a worker stopped mid-save leaves its temporary file

@@ -1,69 +1,56 @@
-"""One palette for many images: a photo set, a tile set, the frames of an animation.
+"""One palette for many images — a photo set, a tile set, the frames of an animation — with Dask.
 
 The k-means of every pixel of a collection is the weighted k-means of the sum of the images'
 colour histograms (:class:`~kmeans_lab.histogram.ColorHistogram`, exact under ``+``). So
-:func:`quantize_many` is a map-reduce:
+:func:`quantize_many` is a map-reduce over a ``dask.bag`` of the images, one per partition:
 
 1. map: the histogram of each image (read from its file where it is given as a path);
-2. reduce: the histograms summed in a tree (fan-in ``fan_in``), so only the root travels;
-3. :func:`~kmeans_lab.quantization.fit_palette` once, on the summed histogram;
-4. map: each image through the palette's :class:`~kmeans_lab.quantization.ColorLookup`
-   (one table gather per pixel), written to a file where a folder is given.
+2. reduce: ``Bag.reduction`` sums them in a tree (``split_every=8``), so only the root travels;
+3. :func:`~kmeans_lab.fit_palette` once, in this process;
+4. map: each image through the palette (a :class:`~kmeans_lab.lookup.ColorLookup` built in the
+   task), written to a file where a folder is given.
 
-With a ``dask.distributed`` ``Client`` the two maps and the reduction run on its workers:
-images given as paths are read by the workers (each file twice: once per map), arrays are
-scattered to them once, and the lookup table (32 MiB) is scattered to every worker once.
-Without a client the same task functions run one after the other in this process. The
-palette is fitted in the calling process either way, from the same exact histogram, so the
-same seed gives the same palette and the same labels on a cluster or not.
+It runs on the current Dask scheduler: on a cluster when a ``distributed.Client`` is current (a
+client makes itself current when made), else on threads in this process. The palette is fitted
+from the same exact histogram either way, so the same seed gives the same palette and labels.
+Needs the ``distributed`` extra (Dask).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ._optional import require
+from ._optional import dask_compute, require
 from ._validation import check
 from ._warnings import warn
 from .histogram import ColorHistogram
-from .image import (
-    DEFAULT_MAX_PIXELS,
-    ImageError,
-    check_output_path,
-    check_quantized_output,
-    read_image,
-    save_quantized,
-)
+from .image import DEFAULT_MAX_PIXELS, ImageError, check_output_path, check_quantized_output, read_image, save_quantized
 from .lookup import ColorLookup
 from .metrics import palette_mse
 from .options import KMeansOptions
 from .palette import Palette, Quantized
-from .quantization import apply_palette, fit_palette
+from .quantization import apply_palette, fit_palette, quantize
 
-__all__ = [
-    "SavedImage",
-    "quantize_many",
-    "collection_histogram",
-    "apply_palette_many",
-    "output_paths",
-    "local_cluster",
-]
+__all__ = ["SavedImage", "quantize_many", "collection_histogram", "apply_palette_many", "output_paths"]
+__all__ += ["local_cluster"]
 
-#: A progress callback: ``progress(stage, index, value)``, called in the calling process.
-Progress = Callable[[str, int, Any], None]
+_PURPOSE = "many images at once (kmeans_lab.collection)"
+#: Histograms summed per task of the reduction tree.
+SPLIT_EVERY = 8
 
 
 @dataclass(frozen=True, eq=False)
 class SavedImage:
-    """One image of a collection as :func:`quantize_many` wrote it (``out_dir=``): no labels.
+    """One image of a collection as written by :func:`quantize_many` (``out_dir=``): no labels.
 
     Attributes
     ----------
@@ -72,7 +59,7 @@ class SavedImage:
     path : pathlib.Path
         The file written.
     width, height : int
-    palette : ndarray of shape (K, 3), uint8
+    palette : Palette
         The palette the image was mapped to (shared by the collection, or its own).
     n_distinct : int or None
         Distinct colours of the input image (None from :func:`apply_palette_many`).
@@ -88,14 +75,22 @@ class SavedImage:
     path: Path
     width: int
     height: int
-    palette: np.ndarray = field(repr=False)
+    palette: Palette = field(repr=False)
     n_distinct: int | None
     mse: float
     bytes: int
     seconds: float
 
 
-# --- the tasks: plain functions of picklable arguments, run on a worker or in this process ------------------
+# --- the tasks: plain functions of picklable arguments, run wherever the scheduler puts them ----------------------
+
+
+def _recording(function: Callable, *args, **kwargs) -> tuple[Any, tuple[str, ...]]:
+    """``function(*args, **kwargs)`` and the messages of the warnings it raised, for the caller to re-issue."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = function(*args, **kwargs)
+    return result, tuple(str(w.message) for w in caught)
 
 
 def _load(source: np.ndarray | str, max_pixels: int | None) -> np.ndarray:
@@ -103,30 +98,22 @@ def _load(source: np.ndarray | str, max_pixels: int | None) -> np.ndarray:
         return source
     try:
         return read_image(source, max_pixels=max_pixels)
-    except ImageError as exc:  # subclasses take other arguments; send a plain ImageError back
+    except ImageError as exc:  # subclasses take other arguments: send a plain ImageError back
         raise ImageError(str(exc)) from None
 
 
-def _recording(function: Callable, *args, **kwargs) -> tuple[Any, tuple[str, ...]]:
-    """``function(*args, **kwargs)`` and the messages of the warnings it raised (re-issued by the caller)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = function(*args, **kwargs)
-    return result, tuple(str(w.message) for w in caught)
-
-
-#: What a histogram task returns: the histogram, the warnings raised, the distinct colours of each image in it.
+#: A histogram part: the histogram, the warnings raised, the distinct colours of each image summed in it.
 Part = tuple[ColorHistogram, tuple[str, ...], tuple[int, ...]]
 
 
-def _histogram_task(source: np.ndarray | str, max_pixels: int | None) -> Part:
-    """The histogram of one image (read here when given as a path), the warnings reading raised, its size."""
+def _histogram_part(source: np.ndarray | str, max_pixels: int | None) -> Part:
     histogram, messages = _recording(lambda: ColorHistogram.from_image(_load(source, max_pixels)))
     return histogram, messages, (len(histogram),)
 
 
-def _merge_task(*parts: Part) -> Part:
-    """The sum of some histograms; their warnings and sizes in order."""
+def _merge_parts(parts: Iterable[Part]) -> Part:
+    """The sum of some histogram parts; their warnings and sizes in order (the reduction's step)."""
+    parts = list(parts)
     return (
         sum(part[0] for part in parts),
         tuple(message for part in parts for message in part[1]),
@@ -134,65 +121,49 @@ def _merge_task(*parts: Part) -> Part:
     )
 
 
-def _size_task(part: Part) -> int:
-    return part[2][0]
+@dataclass(frozen=True)
+class _Job:
+    """What every image's task needs besides the image: how to map it and where to write it."""
+
+    dither: bool | str
+    max_pixels: int | None
+    k: int | None = None  # k asked for (None: a given palette): fewer colours means lossless, not dithered
+    options: KMeansOptions | None = None  # fit the image's own palette with these (shared_palette=False)
 
 
-def _fit_task(part: Part, k: int, options: KMeansOptions) -> tuple[Palette, tuple[str, ...]]:
-    return _recording(fit_palette, part[0], k, options)
+def _map_one(source, palette: Palette | None, job: _Job, out_path: Path | None, name: str, n_distinct: int | None):
+    """One image through ``palette`` (or its own palette), saved if asked; the result and the warnings."""
+
+    def work():
+        image = _load(source, job.max_pixels)
+        if palette is None:
+            quantized = quantize(image, job.k, dither=job.dither, options=job.options)
+        else:
+            lossless = job.k is not None and len(palette) < job.k
+            start = time.perf_counter()
+            dither = job.dither and not lossless
+            labels = apply_palette(image, palette, dither=dither).labels if dither else ColorLookup(palette)(image)
+            quantized = Quantized(palette, labels, dither, time.perf_counter() - start, n_distinct)
+        if out_path is None:
+            return quantized
+        n_bytes = save_quantized(out_path, quantized.palette.colors, quantized.labels)
+        error = palette_mse(image, quantized.palette.colors, quantized.labels)
+        height, width = image.shape[:2]
+        return SavedImage(
+            name, out_path, width, height, quantized.palette, n_distinct, error, n_bytes, quantized.seconds
+        )
+
+    return _recording(work)
 
 
-def _map_task(
-    source: np.ndarray | str,
-    palette: ColorLookup | tuple[Palette, tuple[str, ...]],
-    out_path: Path | None,
-    dither: bool,
-    max_pixels: int | None,
-    name: str,
-    n_distinct: int | None,
-    k: int | None = None,
-) -> Quantized | SavedImage:
-    """Map one image to a palette (a shared lookup table, or the image's own fitted palette); save it if asked.
-
-    As in :func:`kmeans_lab.quantize`, a palette of fewer than the ``k`` colours asked for
-    (the input's own colours, lossless) is not dithered.
-    """
-    image = _load(source, max_pixels)
-    start = time.perf_counter()
-    if isinstance(palette, ColorLookup) and not dither:
-        # The shared table: colours of the collection's histogram take their k-means cluster.
-        labels = palette(image)
-        quantized = Quantized(palette.palette, labels, False, time.perf_counter() - start, n_distinct)
-    else:
-        p = palette.palette if isinstance(palette, ColorLookup) else palette[0]
-        lossless = k is not None and len(p) < k
-        quantized = replace(apply_palette(image, p, dither=dither and not lossless), n_distinct=n_distinct)
-    if out_path is None:
-        return quantized
-    n_bytes = save_quantized(out_path, quantized.palette.colors, quantized.labels)
-    return SavedImage(
-        source=name,
-        path=Path(out_path),
-        width=int(image.shape[1]),
-        height=int(image.shape[0]),
-        palette=quantized.palette.colors,
-        n_distinct=n_distinct,
-        mse=palette_mse(image, quantized.palette.colors, quantized.labels),
-        bytes=n_bytes,
-        seconds=quantized.seconds,
-    )
-
-
-# --- running the tasks: here, or on a Dask cluster ---------------------------------------------------------------
+# --- the collection as a Dask bag ---------------------------------------------------------------------------------
 
 
 def _sources(images: Sequence[np.ndarray | str | os.PathLike]) -> list[np.ndarray | str]:
-    sources: list[np.ndarray | str] = []
-    for index, image in enumerate(images):
-        if isinstance(image, str | os.PathLike):
-            sources.append(os.fspath(image))
-        else:
-            sources.append(check("image", image, label=f"images[{index}]"))
+    sources = [
+        os.fspath(image) if isinstance(image, str | os.PathLike) else check("image", image, label=f"images[{index}]")
+        for index, image in enumerate(images)
+    ]
     if not sources:
         raise ValueError("images is empty: give at least one image (an array or a path)")
     return sources
@@ -200,6 +171,33 @@ def _sources(images: Sequence[np.ndarray | str | os.PathLike]) -> list[np.ndarra
 
 def _name(source: np.ndarray | str | os.PathLike, index: int) -> str:
     return os.fspath(source) if isinstance(source, str | os.PathLike) else f"image {index}"
+
+
+def _bag(sources: list):
+    return require("dask.bag", _PURPOSE, extra="distributed").from_sequence(sources, npartitions=len(sources))
+
+
+def _histogram(sources: list, max_pixels: int | None) -> Part:
+    """The summed histogram of the images, every image's size, the warnings re-issued here."""
+    parts = _bag(sources).map(_histogram_part, max_pixels)
+    (total,) = dask_compute(parts.reduction(_merge_parts, _merge_parts, split_every=SPLIT_EVERY), purpose=_PURPOSE)
+    for message in dict.fromkeys(total[1]):  # once each, in order
+        warn(message)
+    return total
+
+
+def _map(sources: list, palette, job: _Job, paths: list[Path] | None, sizes: Sequence[int | None]) -> list:
+    """Every image through ``palette`` (a Palette shared by all, or None: each its own), computed at once."""
+    if paths is not None:
+        paths[0].parent.mkdir(parents=True, exist_ok=True)
+    dask = require("dask", _PURPOSE, extra="distributed")
+    shared = dask.delayed(palette)  # in the graph once, not once per image
+    extras = _bag([(paths[i] if paths else None, _name(s, i), sizes[i]) for i, s in enumerate(sources)])
+    results = _bag(sources).map(lambda source, extra, p: _map_one(source, p, job, *extra), extras, shared)
+    (done,) = dask_compute(results, purpose=_PURPOSE)
+    for message in dict.fromkeys(m for _, messages in done for m in messages):
+        warn(message)
+    return [result for result, _ in done]
 
 
 def output_paths(
@@ -249,94 +247,17 @@ def output_paths(
     return paths
 
 
-def _reissue(messages: Sequence[str]) -> None:
-    for message in dict.fromkeys(messages):  # once each, in order
-        warn(message)
-
-
-def _tree(client, futures: list, fan_in: int) -> Any:
-    """Sum futures of histograms in a tree of ``fan_in``-way merges on the workers; the root future."""
-    while len(futures) > 1:
-        futures = [
-            client.submit(_merge_task, *futures[i : i + fan_in], pure=False)
-            if len(futures[i : i + fan_in]) > 1
-            # A lone last future goes up a level as it is.
-            else futures[i]
-            for i in range(0, len(futures), fan_in)
-        ]
-    return futures[0]
-
-
-def _on_workers(client, sources: list[np.ndarray | str]) -> list:
-    """Arrays scattered to the workers once (never embedded in a task graph); paths as they are.
-
-    Without a client, the sources themselves.
-    """
-    if client is None:
-        return sources
-    arrays = [i for i, s in enumerate(sources) if isinstance(s, np.ndarray)]
-    data: list = list(sources)
-    if arrays:
-        for i, future in zip(arrays, client.scatter([sources[i] for i in arrays])):
-            data[i] = future
-    return data
-
-
-def _completed(client, futures: list, progress: Progress | None, stage: str) -> list:
-    """The results of ``futures`` in their order, calling ``progress(stage, i, result)`` as each finishes."""
-    if progress is None:
-        return client.gather(futures)
-    distributed = require("distributed", "quantize_many(client=...)", extra="distributed")
-    index = {future.key: i for i, future in enumerate(futures)}
-    results: list = [None] * len(futures)
-    for future in distributed.as_completed(futures):
-        i = index[future.key]
-        results[i] = future.result()
-        progress(stage, i, results[i])
-    return results
-
-
-def _histograms(client, data: list, max_pixels: int | None, progress: Progress | None) -> list:
-    """Per-image histogram parts: values here, futures on a cluster (``data`` already on the workers).
-
-    ``progress("histogram", i, n_distinct)`` as each image is counted: here at once; on a
-    cluster by :func:`_sizes`, after the caller has submitted what depends on the parts.
-    """
-    if client is not None:
-        return client.map(_histogram_task, data, max_pixels=max_pixels, pure=False)
-    parts = []
-    for i, source in enumerate(data):
-        parts.append(_histogram_task(source, max_pixels))
-        if progress is not None:
-            progress("histogram", i, len(parts[-1][0]))
-    return parts
-
-
-def _sizes(client, parts: list, progress: Progress | None) -> list[int]:
-    """Distinct colours of each image of ``parts`` (futures), reported to ``progress`` as each is known."""
-    return _completed(client, client.map(_size_task, parts, pure=False), progress, "histogram")
-
-
 def collection_histogram(
-    images: Sequence[np.ndarray | str | os.PathLike],
-    *,
-    client=None,
-    max_pixels: int | None = DEFAULT_MAX_PIXELS,
-    fan_in: int = 8,
+    images: Sequence[np.ndarray | str | os.PathLike], *, max_pixels: int | None = DEFAULT_MAX_PIXELS
 ) -> ColorHistogram:
     """The colour histogram of every pixel of a collection: the exact sum of the images' histograms.
 
     Parameters
     ----------
-    images : sequence of ndarray of shape (H, W, 3), uint8, or of path-like
-        Sizes may differ. Paths are read with :func:`kmeans_lab.read_image` (on the workers).
-    client : dask.distributed.Client, optional
-        Count and merge on its workers (a tree of ``fan_in``-way merges); only the total
-        comes back. Default: in this process.
+    images : sequence of ndarray of shape (H, W, 3) or (H, W, 4), uint8, or of path-like
+        Sizes may differ. Paths are read with :func:`kmeans_lab.read_image` where the tasks run.
     max_pixels : int or None, default DEFAULT_MAX_PIXELS
         For images read from files, as in :func:`kmeans_lab.read_image`.
-    fan_in : int, default 8
-        Histograms merged per task of the tree.
 
     Returns
     -------
@@ -350,45 +271,35 @@ def collection_histogram(
     >>> h.colors.tolist(), h.counts.tolist()
     ([[0, 0, 0], [9, 9, 9]], [2, 1])
     """
-    sources = _sources(images)
-    max_pixels, fan_in = check("max_pixels", max_pixels), check("fan_in", fan_in)
-    return _collection_histogram(client, _on_workers(client, sources), max_pixels, fan_in, None)[0]
+    return _histogram(_sources(images), check("max_pixels", max_pixels))[0]
 
 
-def _collection_histogram(client, data, max_pixels, fan_in, progress) -> tuple[ColorHistogram, list[int]]:
-    """The summed histogram and each image's distinct colours (carried up the merge tree)."""
-    parts = _histograms(client, data, max_pixels, progress)
-    if client is None:
-        total, messages, sizes = _merge_task(*parts)
-    else:
-        root = _tree(client, parts, fan_in)  # submitted first: the merges run while progress is reported
-        if progress is not None:
-            _sizes(client, parts, progress)
-        total, messages, sizes = root.result()
-    _reissue(messages)
-    return total, list(sizes)
+def _paths(images, out_dir, suffix: str, k: int) -> list[Path] | None:
+    if out_dir is None:
+        return None
+    paths = output_paths(images, out_dir, suffix=suffix)
+    check_quantized_output(paths[0], k)
+    return paths
 
 
 def apply_palette_many(
     images: Sequence[np.ndarray | str | os.PathLike],
-    palette: Palette | np.ndarray,
+    palette: Palette,
     *,
-    client=None,
+    dither: bool | str = False,
     out_dir: str | os.PathLike | None = None,
     suffix: str = ".png",
-    dither: bool = False,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
-    progress: Progress | None = None,
 ) -> list[Quantized] | list[SavedImage]:
     """Map every image of a collection to one palette (pngquant's remap, for many images).
 
     Parameters
     ----------
-    images : sequence of ndarray of shape (H, W, 3), uint8, or of path-like
-    palette : Palette or ndarray of shape (K, 3), uint8
+    images : sequence of ndarray of shape (H, W, 3) or (H, W, 4), uint8, or of path-like
+    palette : Palette
         A fitted palette (colours of its histogram take their k-means cluster, others the
-        nearest centre) or given colours (every pixel takes the nearest).
-    client, out_dir, suffix, dither, max_pixels, progress
+        nearest centre) or given colours, ``Palette.from_colors`` (every pixel takes the nearest).
+    dither, out_dir, suffix, max_pixels
         As in :func:`quantize_many`.
 
     Returns
@@ -398,58 +309,21 @@ def apply_palette_many(
     """
     sources = _sources(images)
     if not isinstance(palette, Palette):
-        palette = Palette.from_colors(palette)
-    dither, max_pixels = check("dither", dither), check("max_pixels", max_pixels)
-    paths = None
-    if out_dir is not None:
-        paths = output_paths(images, out_dir, suffix=suffix)
-        check_quantized_output(paths[0], len(palette))
-    sizes = [None] * len(sources)  # not counted: only the map-back runs
-    data = _on_workers(client, sources)
-    return _map(client, sources, data, ColorLookup(palette), paths, dither, max_pixels, sizes, progress)
-
-
-def _map(client, sources, data, palettes, paths, dither, max_pixels, sizes, progress, k=None) -> list:
-    """Phase 3: every image through its palette (one shared ColorLookup, or a list of fitted parts).
-
-    ``data``: the sources, with arrays already scattered to the workers on a cluster.
-    """
-    if paths is not None:
-        paths[0].parent.mkdir(parents=True, exist_ok=True)
-    shared = isinstance(palettes, ColorLookup)
-    names = [_name(s, i) for i, s in enumerate(sources)]
-    outs = paths or [None] * len(sources)
-    if client is None:
-        results = []
-        for i, source in enumerate(sources):
-            palette = palettes if shared else palettes[i]
-            results.append(_map_task(source, palette, outs[i], dither, max_pixels, names[i], sizes[i], k))
-            if progress is not None:
-                progress("image", i, results[-1])
-        return results
-    if shared:
-        # The 32 MiB table goes to every worker once; tasks refer to it by its future.
-        lookup = client.scatter(palettes, broadcast=True)
-        palettes = [lookup] * len(sources)
-    futures = [
-        client.submit(_map_task, d, p, o, dither, max_pixels, n, s, k, pure=False)
-        for d, p, o, n, s in zip(data, palettes, outs, names, sizes)
-    ]
-    return _completed(client, futures, progress, "image")
+        raise ValueError(f"palette must be a Palette, got {type(palette).__name__}")
+    job = _Job(check("dither", dither), check("max_pixels", max_pixels))
+    paths = _paths(images, out_dir, suffix, len(palette))
+    return _map(sources, palette, job, paths, [None] * len(sources))
 
 
 def quantize_many(
     images: Sequence[np.ndarray | str | os.PathLike],
     k: int,
     *,
-    client=None,
-    out_dir: str | os.PathLike | None = None,
-    suffix: str = ".png",
     shared_palette: bool = True,
     dither: bool | str = False,
+    out_dir: str | os.PathLike | None = None,
+    suffix: str = ".png",
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
-    fan_in: int = 8,
-    progress: Progress | None = None,
     options: KMeansOptions | None = None,
     **changes: object,
 ) -> list[Quantized] | list[SavedImage]:
@@ -457,53 +331,41 @@ def quantize_many(
 
     Parameters
     ----------
-    images : sequence of ndarray of shape (H, W, 3), uint8, or of path-like
+    images : sequence of ndarray of shape (H, W, 3) or (H, W, 4), uint8, or of path-like
         Arrays and files (read with :func:`kmeans_lab.read_image`), in any mix; sizes may differ.
     k : int
         Colours of the palette, ≥ 1 (≤ 256 for ``.png`` / ``.gif`` outputs).
-    client : dask.distributed.Client, optional
-        Run the histograms, their merge and the map-back on this cluster's workers (they
-        need kmeans_lab installed and, for paths, the files at the same paths). Default:
-        everything in this process.
-    out_dir : path-like, optional
-        Write each quantized image there (by the workers, on a cluster): a path's stem +
-        ``suffix``, ``image-<i>`` + ``suffix`` for an array (:func:`output_paths`, checked
-        before any work; the folder is created if missing). The results are then
-        :class:`SavedImage` (file, MSE, bytes) instead of :class:`Quantized`, so label
-        arrays never travel back.
-    suffix : str, default ".png"
-        Output format (palette PNG; see :func:`kmeans_lab.image.save_quantized`).
     shared_palette : bool, default True
         One palette fitted to every pixel of the collection; ``False``: each image its own
-        palette, exactly ``quantize(image, k, ...)`` (same seed for each).
-    options, **changes
-        The k-means options, as in :func:`kmeans_lab.fit_palette`; the same seed gives
-        the same palette with or without a client.
-    dither : bool, default False
+        palette, exactly ``quantize(image, k, ...)``.
+    dither : bool or str, default False
         As in :func:`kmeans_lab.apply_palette`.
+    out_dir : path-like, optional
+        Write each quantized image there (where the tasks run): a path's stem + ``suffix``,
+        ``image-<i>`` + ``suffix`` for an array (:func:`output_paths`, checked before any
+        work; the folder is created if missing). The results are then :class:`SavedImage`
+        (file, MSE, bytes) instead of :class:`Quantized`, so label arrays never travel back.
+    suffix : str, default ".png"
+        Output format (see :meth:`kmeans_lab.Quantized.save`).
     max_pixels : int or None, default DEFAULT_MAX_PIXELS
         For images read from files, as in :func:`kmeans_lab.read_image`.
-    fan_in : int, default 8
-        Histograms merged per task of the reduction tree on a cluster.
-    progress : callable, optional
-        ``progress(stage, index, value)``, called in this process: ``("histogram", i,
-        n_distinct)`` when image i has been counted, then ``("image", i, result)`` when it
-        has been mapped (and written). On a cluster, in the order the workers finish.
+    options : KMeansOptions, optional
+    **changes
+        Fields of :class:`~kmeans_lab.KMeansOptions` to change, e.g. ``seed=3``.
 
     Returns
     -------
     list of Quantized (or of SavedImage with ``out_dir``), in the order of ``images``
-        With ``shared_palette``, every ``palette`` is the same array.
+        With ``shared_palette``, every ``palette`` is the same.
 
     Notes
     -----
-    Exact: the shared palette is ``fit_palette(sum of the histograms, k)``, the k-means of
-    the histogram of all the images' pixels together; the labels are each colour's cluster,
-    as :func:`kmeans_lab.quantize` gives for one image. Every input is read (its histogram
-    counted) before any output is written, so an unreadable or corrupt file stops the run
-    with nothing written. Memory in this process: the summed histogram (11 bytes per
-    distinct colour) and one lookup table (32 MiB); each worker holds one image, its
-    labels and the table at a time.
+    Exact: the shared palette is ``fit_palette(sum of the histograms, k)``, the k-means of the
+    histogram of all the images' pixels together; the labels are each colour's cluster, as
+    :func:`kmeans_lab.quantize` gives for one image. Every input is read (its histogram
+    counted) before any output is written, so an unreadable file stops the run with nothing
+    written. Each image is read twice (once per map), so only histograms, the palette and
+    the small results travel. Runs on the current Dask scheduler (see the module docstring).
 
     Examples
     --------
@@ -511,50 +373,29 @@ def quantize_many(
     >>> from kmeans_lab import quantize_many
     >>> a = np.zeros((2, 2, 3), np.uint8); b = np.full((2, 2, 3), 200, np.uint8)
     >>> qa, qb = quantize_many([a, b], 2)
-    >>> qa.palette is qb.palette, qa.labels.tolist(), qb.labels.tolist()
-    (True, [[1, 1], [1, 1]], [[0, 0], [0, 0]])
+    >>> qa.palette.colors.tolist(), qa.labels.tolist(), qb.labels.tolist()
+    ([[200, 200, 200], [0, 0, 0]], [[1, 1], [1, 1]], [[0, 0], [0, 0]])
     """
     sources = _sources(images)
-    k = check("k", k)
-    shared_palette = check("shared_palette", shared_palette)
-    dither, max_pixels, fan_in = check("dither", dither), check("max_pixels", max_pixels), check("fan_in", fan_in)
+    k, shared_palette = check("k", k), check("shared_palette", shared_palette)
     options = KMeansOptions.of(options, **changes)
-    paths = None
-    if out_dir is not None:
-        paths = output_paths(images, out_dir, suffix=suffix)
-        check_quantized_output(paths[0], k)
-    data = _on_workers(client, sources)  # arrays go to the workers once, for both maps
-    if shared_palette:
-        histogram, sizes = _collection_histogram(client, data, max_pixels, fan_in, progress)
-        palette = fit_palette(histogram, k, options)
-        return _map(client, sources, data, ColorLookup(palette), paths, dither, max_pixels, sizes, progress, k)
-    # One palette each: the histograms stay apart and each is fitted where it lies.
-    parts = _histograms(client, data, max_pixels, progress)
-    if client is None:
-        sizes = [len(part[0]) for part in parts]
-        fitted = [_fit_task(part, k, options) for part in parts]
-        _reissue([m for part in parts for m in part[1]] + [m for fit in fitted for m in fit[1]])
-    else:
-        fitted = client.map(_fit_task, parts, k=k, options=options, pure=False)
-        sizes = _sizes(client, parts, progress)
-        messages = client.gather(client.map(_messages_task, parts, fitted, pure=False))
-        _reissue([m for pair in messages for m in pair])
-    return _map(client, sources, data, fitted, paths, dither, max_pixels, sizes, progress, k)
-
-
-def _messages_task(part: tuple, fitted: tuple) -> tuple[str, ...]:
-    return part[1] + fitted[1]
+    job = _Job(check("dither", dither), check("max_pixels", max_pixels), k, None if shared_palette else options)
+    paths = _paths(images, out_dir, suffix, k)
+    total, _, sizes = _histogram(sources, job.max_pixels)
+    palette = fit_palette(total, k, options) if shared_palette else None
+    return _map(sources, palette, job, paths, sizes)
 
 
 def local_cluster(workers: int = 2):
-    """A ``dask.distributed`` ``LocalCluster`` of worker processes on 127.0.0.1 that is quiet offline.
+    """A ``dask.distributed`` ``LocalCluster`` of quiet worker processes on 127.0.0.1.
 
-    One thread per worker process; no dashboard, and the scheduler's HTTP server on a free
-    port (by default it takes port 8787, and a second cluster alive at once warns that the
-    port is in use). Use as a context manager, with a ``Client``::
+    One thread per worker process; no dashboard (the scheduler's HTTP server on a free port:
+    by default it takes port 8787, and a second cluster alive at once warns that the port is
+    in use); workers log errors only. Use as a context manager, with a ``Client``, which
+    makes itself the current scheduler::
 
-        with local_cluster(2) as cluster, Client(cluster) as client:
-            quantize_many(paths, 16, client=client)
+        with local_cluster(2) as cluster, Client(cluster):
+            quantize_many(paths, 16)
 
     Parameters
     ----------
@@ -573,4 +414,5 @@ def local_cluster(workers: int = 2):
         host="127.0.0.1",
         dashboard_address=None,
         scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+        silence_logs=logging.ERROR,
     )

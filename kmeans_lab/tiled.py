@@ -3,16 +3,18 @@
 :func:`quantize_tiled` takes an ``(H, W, 3)`` uint8 ``dask.array`` — e.g. from
 :func:`read_tiled` over a tiled TIFF or a zarr store — and never holds the whole image:
 
-1. one :class:`~kmeans_lab.histogram.ColorHistogram` per chunk, summed in a tree of
-   ``fan_in``-way merges (only the total reaches this process);
-2. :func:`~kmeans_lab.quantization.fit_palette` once, on that exact histogram;
-3. labels per chunk through the palette's :class:`~kmeans_lab.quantization.ColorLookup`
-   (scattered once to every worker of a ``dask.distributed`` client), lazily;
+1. one :class:`~kmeans_lab.histogram.ColorHistogram` per chunk, summed by a ``dask.bag``
+   reduction (``split_every=8``: only the total reaches this process);
+2. :func:`~kmeans_lab.fit_palette` once, on that exact histogram;
+3. labels per chunk (``map_blocks``) through a :class:`~kmeans_lab.lookup.ColorLookup` of the
+   palette built in the task, lazily;
 4. :meth:`TiledQuantized.save` writes them band by band (a row of chunks at a time), tile by
    tile: a palette TIFF (tifffile) or a zarr store, atomically.
 
-The result equals :func:`kmeans_lab.quantize` of the same image in memory (same palette, same
-labels, for the same seed). Needs the ``distributed`` extra (dask, tifffile, zarr).
+Everything runs on the current Dask scheduler (a ``distributed.Client`` makes itself current;
+threads otherwise). The result equals :func:`kmeans_lab.quantize` of the same image in memory
+(same palette, same labels, for the same seed). Needs the ``distributed`` extra (dask,
+tifffile, zarr).
 """
 
 from __future__ import annotations
@@ -20,22 +22,26 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ._optional import require
+from ._optional import dask_compute, require
 from ._validation import check, check_palette_size
 from .histogram import ColorHistogram, pack_colors
 from .image import ImageError, atomic_write, check_output_path
-from .lookup import ColorLookup
+from .lookup import ColorLookup, label_dtype
 from .options import KMeansOptions
 from .palette import Palette
 from .quantization import fit_palette
 
 __all__ = ["TiffSource", "TiledQuantized", "read_tiled", "tiled_histogram", "quantize_tiled", "save_tiled"]
+
+#: Chunk histograms summed per task of the reduction tree.
+SPLIT_EVERY = 8
 
 _PURPOSE = "tiled images (kmeans_lab.tiled)"
 
@@ -137,46 +143,27 @@ def _chunk_histogram(block: np.ndarray) -> ColorHistogram:
     return ColorHistogram.from_keys_and_counts(keys[starts], np.diff(np.r_[starts, keys.size]))
 
 
-def _sum(*histograms: ColorHistogram) -> ColorHistogram:
-    return sum(histograms)
-
-
-def _run(value, client, scheduler):
-    """Compute a Dask collection: on ``client`` if given, else with ``scheduler`` (Dask's default if None)."""
-    if client is not None:
-        return client.compute(value).result()
-    return value.compute(scheduler=scheduler)
-
-
-def tiled_histogram(x, *, client=None, scheduler: str | None = None, fan_in: int = 8) -> ColorHistogram:
+def tiled_histogram(x) -> ColorHistogram:
     """The exact colour histogram of a Dask array, counted per chunk and summed in a tree.
 
     Parameters
     ----------
     x : dask.array.Array of shape (H, W, 3), uint8
-    client : dask.distributed.Client, optional
-        Count on its workers. Default: Dask's current scheduler (a client made default by
-        ``Client(...)`` counts).
-    scheduler : str, optional
-        A local Dask scheduler (``"synchronous"``, ``"threads"``) when there is no client.
-    fan_in : int, default 8
-        Histograms summed per task of the tree.
 
     Returns
     -------
     ColorHistogram
     """
     dask = require("dask", _PURPOSE, extra="distributed")
-    x, fan_in = _checked(x), check("fan_in", fan_in)
-    count, add = dask.delayed(_chunk_histogram, pure=True), dask.delayed(_sum, pure=True)
-    parts = [count(block) for block in x.to_delayed().ravel()]
-    while len(parts) > 1:
-        parts = [add(*parts[i : i + fan_in]) if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), fan_in)]
-    return _run(parts[0], client, scheduler)
+    bag = require("dask.bag", _PURPOSE, extra="distributed")
+    # Each chunk's histogram is a one-item partition of a bag, reduced like quantize_many's.
+    parts = [dask.delayed(lambda block: [_chunk_histogram(block)])(block) for block in _checked(x).to_delayed().ravel()]
+    (histogram,) = dask_compute(bag.from_delayed(parts).reduction(sum, sum, split_every=SPLIT_EVERY), purpose=_PURPOSE)
+    return histogram
 
 
-def _chunk_labels(block: np.ndarray, lookup: ColorLookup) -> np.ndarray:
-    return lookup(np.asarray(block))
+def _chunk_labels(block: np.ndarray, palette: Palette) -> np.ndarray:
+    return ColorLookup(palette)(np.asarray(block))  # built per task: 16-32 MiB, immutable, never shipped
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,15 +176,10 @@ class TiledQuantized:
         ``palette.colors`` is the ``(K, 3)`` uint8 palette; ``palette.histogram`` the image's.
     labels : dask.array.Array of shape (H, W), uint8 (uint16 above 256 colours)
         Lazy palette indices, chunked like the image's rows and columns.
-    client : dask.distributed.Client or None
-        Where the labels are computed (None: Dask's default scheduler, or ``scheduler``).
-    scheduler : str or None
     """
 
     palette: Palette
     labels: Any
-    client: Any = None
-    scheduler: str | None = None
 
     @property
     def n_distinct(self) -> int:
@@ -206,28 +188,17 @@ class TiledQuantized:
 
     def compute(self) -> np.ndarray:
         """The labels in memory, ndarray of shape (H, W) (only for images that fit)."""
-        return _run(self.labels, self.client, self.scheduler)
+        return dask_compute(self.labels, purpose=_PURPOSE)[0]
 
     def save(self, path: str | os.PathLike, *, tile: int = 512, compression: str | None = "zlib") -> int:
         """Write the labels with the palette, tile by tile: :func:`save_tiled`."""
-        return save_tiled(
-            path,
-            self.palette.colors,
-            self.labels,
-            client=self.client,
-            scheduler=self.scheduler,
-            tile=tile,
-            compression=compression,
-        )
+        return save_tiled(path, self.palette.colors, self.labels, tile=tile, compression=compression)
 
 
 def quantize_tiled(
     x,
     k: int,
     *,
-    client=None,
-    scheduler: str | None = None,
-    fan_in: int = 8,
     options: KMeansOptions | None = None,
     **changes: object,
 ) -> TiledQuantized:
@@ -240,13 +211,6 @@ def quantize_tiled(
     k : int
     options, **changes
         As in :func:`kmeans_lab.fit_palette`.
-    client : dask.distributed.Client, optional
-        Count histograms and map labels on its workers; the lookup table (32 MiB) is
-        scattered to each worker once.
-    scheduler : str, optional
-        A local Dask scheduler when there is no client (``"synchronous"`` holds one chunk
-        at a time; ``"threads"`` one per thread).
-    fan_in : int, default 8
 
     Returns
     -------
@@ -257,28 +221,26 @@ def quantize_tiled(
     -----
     Exactly :func:`kmeans_lab.quantize` of the image in memory: the chunks' histograms sum
     to the image's, and every colour maps to its k-means cluster. Memory in this process:
-    the histogram (11 bytes per distinct colour), the 32 MiB lookup table and the k-means
-    temporaries on the distinct colours; per chunk being counted or mapped, about 12 bytes
-    per pixel (its pixels, packed colours, labels).
+    the histogram (11 bytes per distinct colour) and the k-means temporaries on the distinct
+    colours; per chunk being counted or mapped, about 12 bytes per pixel (its pixels, packed
+    colours, labels) and a lookup table of 16-32 MiB. Runs on the current Dask scheduler
+    (``dask.config.set(scheduler="synchronous")`` holds one chunk at a time).
     """
-    da = _dask_array()
+    da, dask = _dask_array(), require("dask", _PURPOSE, extra="distributed")
     x = _checked(x)
     k = check("k", k)
-    histogram = tiled_histogram(x, client=client, scheduler=scheduler, fan_in=fan_in)
-    palette = fit_palette(histogram, k, options, **changes)
-    lookup = ColorLookup(palette)
-    # Never embed the 32 MiB table in the graph: a future of it on a cluster, the object itself locally.
-    table = client.scatter(lookup, broadcast=True) if client is not None else lookup
+    palette = fit_palette(tiled_histogram(x), k, options, **changes)
+    dtype = label_dtype(len(palette))
     labels = da.map_blocks(
         _chunk_labels,
         x,
-        table,
+        dask.delayed(palette),  # in the graph once, not once per chunk
         drop_axis=2,
-        dtype=lookup.dtype,
-        meta=np.empty((0, 0), lookup.dtype),
+        dtype=dtype,
+        meta=np.empty((0, 0), dtype),
         name=f"kmeans-lab-labels-{secrets.token_hex(8)}",
     )
-    return TiledQuantized(palette, labels, client, scheduler)
+    return TiledQuantized(palette, labels)
 
 
 def _bands(labels, tile: int):
@@ -288,23 +250,24 @@ def _bands(labels, tile: int):
     return labels.rechunk((rows, cols))
 
 
-def _band_tiles(labels, tile: int, compute):
-    """``(tile, tile)`` tiles in TIFF order, one band (row of chunks) computed at a time.
+def _band_tiles(labels, tile: int):
+    """The tiles of ``labels`` in row-major order, one band of rows computed at a time.
 
-    ``compute(band)`` returns the band or a future of it; with futures the next band is
-    computed while this one is written.
+    The next band is computed on a second thread (on the current Dask scheduler) while this
+    one is written, so at most two bands are held.
     """
     starts = np.cumsum((0,) + labels.chunks[0][:-1])
     bands = [labels[start : start + height] for start, height in zip(starts, labels.chunks[0])]
-    pending = compute(bands[0])
-    for index in range(len(bands)):
-        band = pending.result() if hasattr(pending, "result") else pending
-        if index + 1 < len(bands):
-            pending = compute(bands[index + 1])
-        for top in range(0, band.shape[0], tile):
-            for left in range(0, band.shape[1], tile):
-                yield np.ascontiguousarray(band[top : top + tile, left : left + tile])
-        del band
+    with ThreadPoolExecutor(max_workers=1) as ahead:
+        pending = ahead.submit(dask_compute, bands[0], purpose=_PURPOSE)
+        for index in range(len(bands)):
+            (band,) = pending.result()
+            if index + 1 < len(bands):
+                pending = ahead.submit(dask_compute, bands[index + 1], purpose=_PURPOSE)
+            for top in range(0, band.shape[0], tile):
+                for left in range(0, band.shape[1], tile):
+                    yield np.ascontiguousarray(band[top : top + tile, left : left + tile])
+            del band
 
 
 def save_tiled(
@@ -312,8 +275,6 @@ def save_tiled(
     palette: np.ndarray,
     labels,
     *,
-    client=None,
-    scheduler: str | None = None,
     tile: int = 512,
     compression: str | None = "zlib",
 ) -> int:
@@ -330,8 +291,6 @@ def save_tiled(
     palette : ndarray of shape (K, 3), uint8
         K ≤ 256 for a TIFF.
     labels : dask.array.Array of shape (H, W), integer
-    client, scheduler
-        Where the labels are computed, as in :func:`quantize_tiled`.
     tile : int, default 512
         Tile (or zarr chunk) side, a multiple of 16.
     compression : str or None, default "zlib"
@@ -347,7 +306,7 @@ def save_tiled(
     palette = np.asarray(palette, dtype=np.uint8)
     suffix = path.suffix.lower()
     if suffix == ".zarr":
-        return _save_zarr(path, palette, labels, client, scheduler, tile)
+        return _save_zarr(path, palette, labels, tile)
     if suffix not in (".tif", ".tiff"):
         raise ValueError(f"{path}: save_tiled writes .tif, .tiff or .zarr, not {path.suffix!r}")
     tifffile = require("tifffile", _PURPOSE, extra="distributed")
@@ -357,17 +316,11 @@ def save_tiled(
     colormap = np.zeros((3, 256), dtype=np.uint16)
     colormap[:, : len(palette)] = palette.T.astype(np.uint16) * 257  # TIFF colour maps are 16-bit
     height, width = labels.shape
-    if client is not None:
-        compute = client.compute
-    else:
-
-        def compute(band):
-            return band.compute(scheduler=scheduler)
 
     def write(handle) -> None:
         tifffile.imwrite(
             tifffile.FileHandle(handle, name=path.name),  # the handle's own name is a descriptor number
-            _band_tiles(labels, tile, compute),
+            _band_tiles(labels, tile),
             shape=(height, width),
             dtype=np.uint8,
             tile=(tile, tile),
@@ -380,7 +333,7 @@ def save_tiled(
     return atomic_write(path, write)
 
 
-def _save_zarr(path: Path, palette: np.ndarray, labels, client, scheduler, tile: int) -> int:
+def _save_zarr(path: Path, palette: np.ndarray, labels, tile: int) -> int:
     zarr = require("zarr", _PURPOSE, extra="distributed")
     da = _dask_array()
     if path.exists() and not path.is_dir():
@@ -396,10 +349,7 @@ def _save_zarr(path: Path, palette: np.ndarray, labels, client, scheduler, tile:
         store.attrs["palette"] = palette.tolist()
         # Chunks are whole zarr chunks: each task writes its own, no lock needed.
         written = da.store(labels, store, lock=False, compute=False)
-        if client is not None:
-            client.compute(written).result()
-        else:
-            written.compute(scheduler=scheduler)
+        dask_compute(written, purpose=_PURPOSE)
         old = None
         if path.exists():
             old = path.parent / f".{path.name}.{secrets.token_hex(4)}.old"

@@ -61,14 +61,25 @@ def naive_lloyd(points, weights, centers, n_iter):
 def dask_client():
     """One local Dask cluster for the whole run: 2 worker processes on 127.0.0.1, no dashboard.
 
-    Worker processes on loopback start without a warning offline (in-process workers look
-    for a network address and warn, which ``filterwarnings = error`` makes a failure).
+    Not made the default scheduler (that would move every later test onto the cluster):
+    :func:`on_cluster` makes it current for one test. Worker processes on loopback start
+    without a warning offline (in-process workers look for a network address and warn, which
+    ``filterwarnings = error`` makes a failure).
     """
     distributed = pytest.importorskip("distributed")
     from kmeans_lab.collection import local_cluster
 
-    with local_cluster(2) as cluster, distributed.Client(cluster) as client:
+    with local_cluster(2) as cluster, distributed.Client(cluster, set_as_default=False) as client:
         yield client
+
+
+@pytest.fixture
+def on_cluster(dask_client):
+    """The session's cluster as the current Dask scheduler for one test, as ``Client(...)`` would make it."""
+    import dask
+
+    with dask.config.set(scheduler=dask_client):
+        yield dask_client
 
 
 def assert_lloyd_fixed_point(points, centroids, labels, *, rtol=1e-9):

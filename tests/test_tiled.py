@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 
+import dask
 import numpy as np
 import pytest
 
@@ -42,8 +43,13 @@ def test_tiled_tiff_equals_quantize_in_memory(photo, tiled_tiff, tmp_path, sched
     x = read_tiled(tiled_tiff, chunks=128)
     assert x.shape == photo.shape and x.numblocks == (3, 3, 1)
     reference = quantize(photo, 12, seed=4)
-    result = quantize_tiled(x, 12, seed=4, scheduler=scheduler)
-    np.testing.assert_array_equal(result.palette.colors, reference.palette)
+    with dask.config.set(scheduler=scheduler):
+        result = quantize_tiled(x, 12, seed=4)
+        _check_saved(result, reference, tmp_path)
+
+
+def _check_saved(result, reference, tmp_path):
+    np.testing.assert_array_equal(result.palette.colors, reference.palette.colors)
     np.testing.assert_array_equal(result.compute(), reference.labels)
     assert result.n_distinct == reference.n_distinct
     n_bytes = result.save(tmp_path / "out.tif", tile=64)
@@ -56,7 +62,7 @@ def test_tiled_tiff_equals_quantize_in_memory(photo, tiled_tiff, tmp_path, sched
 
 def test_zarr_store_out_and_in(photo, tmp_path):
     reference = quantize(photo, 6)
-    result = quantize_tiled(da.from_array(photo, chunks=(100, 100, 3)), 6, scheduler="synchronous")
+    result = quantize_tiled(da.from_array(photo, chunks=(100, 100, 3)), 6)
     for _ in range(2):  # the second save replaces the store
         result.save(tmp_path / "labels.zarr", tile=64)
     store = zarr.open_array(str(tmp_path / "labels.zarr"), mode="r")
@@ -65,16 +71,16 @@ def test_zarr_store_out_and_in(photo, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.zarr"]
     # A zarr store of pixels is an input too.
     zarr.create_array(str(tmp_path / "pixels.zarr"), shape=photo.shape, chunks=(128, 128, 3), dtype=np.uint8)[:] = photo
-    again = quantize_tiled(read_tiled(tmp_path / "pixels.zarr"), 6, scheduler="synchronous")
+    again = quantize_tiled(read_tiled(tmp_path / "pixels.zarr"), 6)
     np.testing.assert_array_equal(again.compute(), reference.labels)
 
 
-def test_on_a_cluster(dask_client, photo, tiled_tiff, tmp_path):
-    reference = quantize(photo, 12)
-    result = quantize_tiled(read_tiled(tiled_tiff, chunks=128), 12, client=dask_client)
-    np.testing.assert_array_equal(result.palette.colors, reference.palette)
-    result.save(tmp_path / "out.tif", tile=64)
-    np.testing.assert_array_equal(_read_palette_tiff(tmp_path / "out.tif")[0], reference.labels)
+def test_on_a_cluster(on_cluster, photo, tiled_tiff, tmp_path):
+    from distributed import get_task_stream
+
+    with get_task_stream(on_cluster) as stream:
+        _check_saved(quantize_tiled(read_tiled(tiled_tiff, chunks=128), 12), quantize(photo, 12), tmp_path)
+    assert stream.data  # the chunks were counted and mapped on the cluster
 
 
 def test_tiff_source_is_picklable_and_reads_a_window(photo, tiled_tiff):
@@ -86,7 +92,7 @@ def test_tiff_source_is_picklable_and_reads_a_window(photo, tiled_tiff):
 def test_histogram_is_exact(photo):
     from kmeans_lab import ColorHistogram
 
-    h = tiled_histogram(da.from_array(photo, chunks=(50, 60, 3)), scheduler="synchronous", fan_in=2)
+    h = tiled_histogram(da.from_array(photo, chunks=(50, 60, 3)))
     expected = ColorHistogram.from_image(photo)
     np.testing.assert_array_equal(h.colors, expected.colors)
     np.testing.assert_array_equal(h.counts, expected.counts)

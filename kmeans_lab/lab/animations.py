@@ -176,9 +176,9 @@ def cluster_timing(images: Sequence, k: int, workers: int | None, *, repeat: int
     from distributed import Client
 
     start = time.perf_counter()
-    with local_cluster(workers) as cluster, Client(cluster) as client:
+    with local_cluster(workers) as cluster, Client(cluster):  # the client makes itself the current scheduler
         startup = time.perf_counter() - start
-        timing = time_call(quantize_many, images, k, seed=seed, client=client, repeat=repeat, warmup=1)
+        timing = time_call(quantize_many, images, k, seed=seed, repeat=repeat, warmup=1)
     return {"workers": workers, "startup": startup, "seconds": timing, "result": timing.result}
 
 

@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"wrote {path}: {WIDTH}x{HEIGHT} = {WIDTH * HEIGHT / 1e6:.0f} MP, {path.stat().st_size / 1e6:.0f} MB")
         print(f"{time.perf_counter() - start:.1f} s, peak RSS {_peak_mib()} MiB")
         return
+    import dask
+
     client = cluster = None
     if args.scheduler == "distributed":
         from distributed import Client
@@ -114,15 +116,16 @@ def main(argv: list[str] | None = None) -> None:
         from ..collection import local_cluster
 
         cluster = local_cluster(args.workers)
-        client = Client(cluster)
-    scheduler = None if client else args.scheduler
+        client = Client(cluster)  # the current scheduler from now on
+    else:
+        dask.config.set(scheduler=args.scheduler)
     x = read_tiled(args.input, chunks=args.chunk)
     print(
         f"{x.shape[1]}x{x.shape[0]} = {x.shape[0] * x.shape[1] / 1e6:.0f} MP, {x.nbytes / 1e6:.0f} MB of pixels, "
         f"{x.numblocks[0]}x{x.numblocks[1]} chunks of {args.chunk}x{args.chunk}; {args.scheduler}"
     )
     t = time.perf_counter()
-    result = quantize_tiled(x, args.k, client=client, scheduler=scheduler)
+    result = quantize_tiled(x, args.k)
     print(
         f"histogram + palette: {result.n_distinct:,} colours, K={args.k}, {result.palette.n_iter} iterations, "
         f"{time.perf_counter() - t:.1f} s, peak RSS so far {_peak_mib()} MiB"
