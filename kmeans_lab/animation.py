@@ -2,7 +2,7 @@
 
 :func:`read_frames` reads every frame as displayed (Pillow composites each GIF/APNG frame
 onto the previous ones), with each frame's duration and the loop count;
-:func:`save_animation` writes palette frames — one palette for all of them, from
+:func:`save_animation` writes quantized frames — one palette for all of them, from
 :func:`kmeans_lab.quantize_many` — as a GIF or an APNG, atomically like every save of
 :mod:`kmeans_lab.image`.
 
@@ -39,6 +39,7 @@ from .image import (
     gif_options,
     open_image,
 )
+from .palette import Quantized
 
 __all__ = [
     "Animation",
@@ -241,7 +242,10 @@ def encode_animation(
     ----------
     handle : binary file
     fmt : {"GIF", "PNG"}
-    palette, labels_per_frame, durations, loop
+    palette : ndarray of shape (K, 3), uint8
+        Distinct colours, 1 ≤ K ≤ 256.
+    labels_per_frame : sequence of ndarray of shape (H, W), integer in ``[0, K)``
+    durations, loop
         As in :func:`save_animation`.
     """
     palette, labels, durations = _check_frames(palette, labels_per_frame, durations)
@@ -279,21 +283,19 @@ def encode_animation(
 
 def save_animation(
     path: str | os.PathLike,
-    palette: np.ndarray,
-    labels_per_frame: Sequence[np.ndarray],
+    frames: Sequence[Quantized],
     durations: int | Sequence[int],
     loop: int | None = 0,
 ) -> int:
-    """Save frames that share one palette as an animated GIF (``.gif``) or APNG (``.png``); return bytes written.
+    """Save quantized frames that share one palette as an animated GIF (``.gif``) or APNG (``.png``).
 
     Parameters
     ----------
     path : path-like
         ``.gif`` or ``.png``; written atomically (:func:`kmeans_lab.image.atomic_write`).
-    palette : ndarray of shape (K, 3), uint8
-        Distinct colours, 1 ≤ K ≤ 256: the GIF's global colour table, the APNG's ``PLTE``.
-    labels_per_frame : sequence of ndarray of shape (H, W), integer in ``[0, K)``
-        Palette indices of each frame (e.g. ``[q.labels for q in quantize_many(frames, k)]``).
+    frames : sequence of Quantized
+        The frames, all of one size and one RGB palette of K ≤ 256 colours (the GIF's
+        global colour table, the APNG's ``PLTE``): e.g. ``quantize_many(frames, k)``.
     durations : int or sequence of int
         Milliseconds each frame is shown (one for all, or one per frame).
     loop : int or None, default 0
@@ -308,16 +310,29 @@ def save_animation(
     Raises
     ------
     ValueError
-        Another suffix, K > 256, frames of different shapes, a duration count that is
-        not the frame count.
+        Another suffix, K > 256, frames with different palettes or shapes, a duration
+        count that is not the frame count.
     ImageError
         The path cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from kmeans_lab import quantize_many
+    >>> frames = [np.full((2, 2, 3), c, np.uint8) for c in (0, 90, 200)]
+    >>> save_animation(Path(tempfile.mkdtemp()) / "a.gif", quantize_many(frames, 3), 100) > 0
+    True
     """
     path = Path(path)
     fmt = ANIMATION_SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         raise ValueError(f"{path}: an animation is written as .gif or .png (APNG), not {path.suffix!r}")
+    if not frames:
+        raise ValueError("an animation needs at least one frame")
+    palette = frames[0].palette.colors
+    if any(not np.array_equal(frame.palette.colors, palette) for frame in frames):
+        raise ValueError("the frames of an animation must share one palette (quantize_many gives them one)")
     check_output_path(path, k=len(palette))
-    palette, labels, durations = _check_frames(palette, labels_per_frame, durations)
+    palette, labels, durations = _check_frames(palette, [frame.labels for frame in frames], durations)
     loop = check("loop", loop)
     return atomic_write(path, lambda handle: encode_animation(handle, fmt, palette, labels, durations, loop))

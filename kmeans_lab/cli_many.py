@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -116,6 +117,9 @@ def _client(args: argparse.Namespace) -> Iterator[object]:
         distributed = require("distributed", "--workers and --scheduler", extra="distributed")
     except ImportError as exc:
         raise ValueError(str(exc)) from None
+    # A stop signal cuts the client's gather short; asyncio would then report its waiting task's
+    # AllExit on stderr at exit, after the one line that already says what happened.
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     if args.workers is not None:
         with _quiet_workers(), ExitStack() as started:
             with _stop_signals_deferred():
@@ -343,7 +347,7 @@ def compress_animation(args: argparse.Namespace, source: Path, output: Path, pro
         seconds = time.perf_counter() - start
     notes.extend(str(w.message) for w in caught)
     labels = [q.labels for q in frames]
-    output_bytes = save_animation(output, palette.colors, labels, animation.durations, animation.loop)
+    output_bytes = save_animation(output, frames, animation.durations, animation.loop)
     progress["output"] = output
     kept = stored_durations(output.suffix, labels, animation.durations)
     if output.suffix.lower() == ".gif":

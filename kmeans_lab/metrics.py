@@ -145,7 +145,13 @@ def psnr_from_mse(value: float) -> float:
 
 
 def psnr(original: np.ndarray, approximation: np.ndarray) -> float:
-    """Peak signal-to-noise ratio in dB (peak 1 on the [0, 1] scale)."""
+    """Peak signal-to-noise ratio in dB (peak 1 on the [0, 1] scale): 10·log10(1 / MSE).
+
+    Parameters
+    ----------
+    original, approximation : ndarray of shape (H, W, 3) or (H, W, 4), uint8
+        As in :func:`mse`.
+    """
     return psnr_from_mse(mse(original, approximation))
 
 
@@ -155,8 +161,8 @@ def raw_bytes(image: np.ndarray) -> int:
     return int(shape[0] * shape[1] * (shape[2] if len(shape) == 3 else 3))
 
 
-def bits_per_pixel(n_bytes: int, image: np.ndarray) -> float:
-    """Bits of a file per image pixel."""
+def bits_per_pixel(image: np.ndarray, n_bytes: int) -> float:
+    """Bits of a file of ``n_bytes`` per pixel of ``image``."""
     h, w = np.asarray(image).shape[:2]
     return 8.0 * n_bytes / (h * w)
 

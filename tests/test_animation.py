@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kmeans_lab import ImageError, quantize_many, read_frames, save_animation
+from kmeans_lab import ImageError, Palette, Quantized, quantize_many, read_frames, save_animation
 from kmeans_lab.animation import DEFAULT_DURATION, stored_durations
 from kmeans_lab.image import ImageTooLargeError
 
@@ -25,6 +25,11 @@ def _labels(k: int, n: int = 8, shape=(48, 64)) -> tuple[np.ndarray, list[np.nda
     return palette, frames
 
 
+def _quantized(palette: np.ndarray, frames: list[np.ndarray]) -> list[Quantized]:
+    shared = Palette.from_colors(palette)
+    return [Quantized(shared, labels) for labels in frames]
+
+
 DURATIONS = [100, 40, 33, 37, 500, 20, 60, 75]
 
 
@@ -32,7 +37,7 @@ DURATIONS = [100, 40, 33, 37, 500, 20, 60, 75]
 def test_gif_round_trip(tmp_path, k):
     palette, frames = _labels(k)
     path = tmp_path / "a.gif"
-    n_bytes = save_animation(path, palette, frames, DURATIONS, loop=0)
+    n_bytes = save_animation(path, _quantized(palette, frames), DURATIONS, loop=0)
     assert n_bytes == path.stat().st_size
     back = read_frames(path)
     # Frame 3 equals frame 2: GIF merges it (durations added), and stores centiseconds.
@@ -50,7 +55,7 @@ def test_gif_round_trip(tmp_path, k):
 def test_apng_keeps_every_frame_and_duration(tmp_path, k):
     palette, frames = _labels(k)
     path = tmp_path / "a.png"
-    save_animation(path, palette, frames, DURATIONS, loop=3)
+    save_animation(path, _quantized(palette, frames), DURATIONS, loop=3)
     back = read_frames(path)
     assert (len(back), back.durations, back.loop, back.format) == (8, tuple(DURATIONS), 3, "PNG")
     for frame, labels in zip(back.frames, frames):
@@ -60,7 +65,7 @@ def test_apng_keeps_every_frame_and_duration(tmp_path, k):
 @pytest.mark.parametrize(("suffix", "loop", "read_back"), [(".gif", None, None), (".gif", 2, 2), (".png", None, 1)])
 def test_loop_count(tmp_path, suffix, loop, read_back):
     palette, frames = _labels(4, n=3)
-    save_animation(tmp_path / f"a{suffix}", palette, frames[:2], 100, loop=loop)
+    save_animation(tmp_path / f"a{suffix}", _quantized(palette, frames[:2]), 100, loop=loop)
     assert read_frames(tmp_path / f"a{suffix}").loop == read_back
 
 
@@ -119,7 +124,15 @@ def test_read_frames_errors(tmp_path):
 def test_save_animation_refuses(tmp_path, name, palette, frames, durations, message):
     colors = np.stack([np.arange(palette) % 256, np.arange(palette) // 256, np.zeros(palette)], 1).astype(np.uint8)
     with pytest.raises(ValueError, match=message):
-        save_animation(tmp_path / name, colors, [np.zeros((2, 2), np.uint8)] * frames, durations)
+        save_animation(tmp_path / name, _quantized(colors, [np.zeros((2, 2), np.uint8)] * frames), durations)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_animation_refuses_frames_of_different_palettes(tmp_path):
+    a = _quantized(np.array([[0, 0, 0], [9, 9, 9]], np.uint8), [np.zeros((2, 2), np.uint8)])
+    b = _quantized(np.array([[0, 0, 0], [8, 8, 8]], np.uint8), [np.zeros((2, 2), np.uint8)])
+    with pytest.raises(ValueError, match="must share one palette"):
+        save_animation(tmp_path / "a.gif", a + b, 100)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -138,5 +151,5 @@ def test_quantized_animation_does_not_flicker(tmp_path):
         still[10:20, 5 + 5 * i : 15 + 5 * i] = False
     for a, b in zip(result, result[1:]):
         np.testing.assert_array_equal(a.labels[still], b.labels[still])
-    save_animation(tmp_path / "a.gif", result[0].palette, [q.labels for q in result], 80)
+    save_animation(tmp_path / "a.gif", result, 80)
     assert len(read_frames(tmp_path / "a.gif")) == 6

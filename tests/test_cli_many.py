@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kmeans_lab import quantize, quantize_many, read_frames, read_image, save_animation
+from kmeans_lab import Palette, Quantized, quantize, quantize_many, read_frames, read_image, save_animation
 from kmeans_lab.cli import main
 from kmeans_lab.image import save_rgb
 from kmeans_lab.lab.paths import data_path
@@ -161,7 +161,8 @@ def test_compress_animation_keeps_every_frame_durations_and_loop(animation_file,
 def test_compress_gif_notes_merged_frames_and_rounded_durations(tmp_path, capsys):
     palette = np.array([[0, 0, 0], [255, 0, 0], [0, 0, 255]], np.uint8)
     a, b = np.zeros((4, 4), np.uint8), np.ones((4, 4), np.uint8)
-    save_animation(tmp_path / "in.png", palette, [a, a, b], [33, 33, 50])  # an APNG keeps all three
+    frames = [Quantized(Palette.from_colors(palette), labels) for labels in (a, a, b)]
+    save_animation(tmp_path / "in.png", frames, [33, 33, 50])  # an APNG keeps all three
     assert main(["compress", str(tmp_path / "in.png"), "-k", "3", "-o", str(tmp_path / "o.gif")]) == 0
     err = capsys.readouterr().err
     assert "GIF merges identical consecutive frames: 3 frames written as 2" in err

@@ -78,7 +78,7 @@ def test_mse_rejects_mismatched_images():
 def test_sizes():
     img = np.zeros((10, 20, 3), np.uint8)
     assert raw_bytes(img) == 600
-    assert bits_per_pixel(100, img) == pytest.approx(4.0)
+    assert bits_per_pixel(img, 100) == pytest.approx(4.0)
 
 
 def test_mse_in_blocks_is_the_exact_one_pass_value(monkeypatch):

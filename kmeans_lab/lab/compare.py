@@ -92,7 +92,7 @@ def measure(image: np.ndarray, written: np.ndarray, n_bytes: int, *, perceptual:
     error = mse(image, written)
     row = {
         "bytes": int(n_bytes),
-        "bpp": bits_per_pixel(n_bytes, image),
+        "bpp": bits_per_pixel(image, n_bytes),
         "ratio_raw": compression_ratio(image, n_bytes, reference="raw"),
         "mse": error,
         "psnr": psnr_from_mse(error),

@@ -123,7 +123,7 @@ def rgba_rows(
                     "colors": len(colors),
                     "transparent_kept": bool((out[transparent, 3] == 0).all()),
                     "bytes": n_bytes,
-                    "bpp": bits_per_pixel(n_bytes, rgba),
+                    "bpp": bits_per_pixel(rgba, n_bytes),
                     "ratio": png32 / n_bytes,
                     "mse": error,
                     "psnr": psnr_from_mse(error),
