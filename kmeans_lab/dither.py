@@ -24,17 +24,18 @@ __all__ = ["diffuse", "floyd_steinberg", "ordered_dither", "bayer_matrix", "pale
 
 # Pixels per block of ordered dithering: bounds its int16 temporaries (8 bytes per pixel).
 _ORDERED_CHUNK_PIXELS = 1 << 20
-# Error diffusion works on bands of whole tile rows of about this many pixels (bounds the
-# skewed copies, about 40 bytes per pixel) and searches the palette in blocks of at most
-# this many pixel-entry distances (4 bytes each).
+# Error diffusion works on bands of whole tile rows of about this many pixels (bounds its
+# buffers, about 50 bytes per pixel) and searches the palette in blocks of at most this many
+# pixel-entry distances (4 bytes each).
 _BAND_PIXELS = 1 << 20
 _BLOCK_DISTANCES = 1 << 22
 # Per-channel scale bringing each clustering space to about 0..1, the unit of the error limits.
 _UNIT = {"rgb": 1 / 255, "lab": 1 / 100, "oklab": 1.0}
-# Floyd–Steinberg's weights: right, then below-left, below, below-right.
-_RIGHT, _BELOW = np.float32(7 / 16), np.array([3, 5, 1], np.float32) / 16
-# libimagequant's damping: an offset or error above the limit is scaled by these.
-_OFFSET_DAMPING, _ERROR_DAMPING = np.float32(0.8), np.float32(0.75)
+# Floyd–Steinberg's shares: to the right, and below-left, below, below-right.
+_RIGHT, _BELOW = np.float32(7 / 16), (np.array([3, 5, 1], np.float32) / 16)[:, None, None, None]
+# libimagequant's limits: the factor on an offset (an error) whose squared length is below
+# min_error², between, or at or above max_error².
+_OFFSET_FACTOR, _ERROR_FACTOR = np.float32([0, 1, 0.8]), np.float32([1, 1, 0.75])
 
 
 def _points(colors: np.ndarray, color_space: str) -> np.ndarray:
@@ -133,87 +134,77 @@ def diffuse(
     strength = Real(0.0)(strength, "strength")
     if strength > 1:
         raise ValueError(f"strength must be in [0, 1], got {strength!r}")
-    limits = np.float32([Real(0.0)(max_error, "max_error"), Real(0.0)(min_error, "min_error")]) ** 2
+    max_error, min_error = Real(0.0)(max_error, "max_error"), Real(0.0)(min_error, "min_error")
+    if min_error > max_error:
+        raise ValueError(f"min_error={min_error!r} must not exceed max_error={max_error!r}")
     if not isinstance(tile, tuple | list) or len(tile) != 2:
         raise ValueError(f"tile must be (height, width), got {tile!r}")
     tile_h, tile_w = (Integer(1)(n, "tile") for n in tile)
     height, width = image.shape[:2]
     tile_h, tile_w = -(-height // -(-height // tile_h)), -(-width // -(-width // tile_w))  # equal tiles
     centres = _points(palette, color_space)
-    search = np.empty((centres.shape[1] + 1, len(palette)), np.float32)  # [−cᵀ; ½‖c‖²]: see _nearest
-    search[:-1], search[-1] = -centres.T, 0.5 * (centres * centres).sum(axis=1)
+    search = np.vstack([-centres.T, 0.5 * (centres * centres).sum(axis=1)])  # see _nearest
+    limits = np.float32([min_error, max_error]) ** 2
     labels = np.empty((height, width), np.uint8 if len(palette) <= 256 else np.uint16)
     rows = tile_h * max(1, _BAND_PIXELS // (tile_h * width))
+    padded_w = -(-width // tile_w) * tile_w
     for top in range(0, height, rows):
         band = image[top : top + rows]
-        points = _points(band, color_space).reshape(-1, image.shape[2])
-        if palette.shape[1] == 4 and image.shape[2] == 3:  # an RGB image is opaque
-            points = np.column_stack([points, np.ones(len(points), np.float32)])
-        opaque = band[..., 3].ravel() > 0 if image.shape[2] == 4 else np.ones(len(points), bool)
-        labels[top : top + rows] = _diffuse_band(
-            points, opaque, band.shape[0], tile_h, tile_w, search, strength, limits
-        )
+        padded_h = -(-len(band) // tile_h) * tile_h
+        points = np.zeros((padded_h, padded_w, centres.shape[1]), np.float32)
+        points[: len(band), :width, : image.shape[2]] = _points(band, color_space)
+        if image.shape[2] < centres.shape[1]:  # an RGB image on an RGBA palette is opaque
+            points[: len(band), :width, 3] = 1
+        spread = np.zeros((padded_h, padded_w), np.float32)  # 0: takes no error and passes none on
+        spread[: len(band), :width] = band[..., 3] > 0 if image.shape[2] == 4 else 1
+        found = _diffuse_band(points, spread, tile_h, tile_w, search, strength, limits)
+        labels[top : top + rows] = found[: len(band), :width]
     return labels
 
 
-def _skewed(height: int, width: int, tile_h: int, tile_w: int) -> np.ndarray:
-    """Flat pixel index at slot (t, r, b) of the wavefront layout, −1 where there is none: shape (T, tile_h, tiles).
-
-    Slot (t, r, b) is row r, column t − 2r of tile b (tiles in row-major order); T = tile_w + 2·tile_h − 2.
-    """
-    tiles_x = -(-width // tile_w)
-    tile = np.arange(-(-height // tile_h) * tiles_x)
-    t = np.arange(tile_w + 2 * tile_h - 2)[:, None, None]
-    r = np.arange(tile_h)[None, :, None]
-    y, x = (tile // tiles_x) * tile_h + r, (tile % tiles_x) * tile_w + t - 2 * r
-    inside = (t - 2 * r >= 0) & (t - 2 * r < tile_w) & (x < width) & (y < height)
-    return np.where(inside, y * width + x, -1)
-
-
 def _nearest(q: np.ndarray, search: np.ndarray) -> np.ndarray:
-    """Index of the nearest palette point to each column of ``q`` ((C + 1, n), last row ones): argmin ½‖c‖² − q·c."""
-    n = q.shape[1]
+    """Index of the nearest palette point to each row of ``q`` ((n, C + 1), last column ones): argmin ½‖c‖² − q·c.
+
+    ``search`` is ``[−cᵀ; ½‖c‖²]``, shape (C + 1, K): one matrix product gives the distances
+    less ½‖q‖², which does not change the argmin (ties go to the lowest index).
+    """
     block = max(1, _BLOCK_DISTANCES // search.shape[1])
-    if n <= block:
-        return (q.T @ search).argmin(axis=1)
-    return np.concatenate([(q[:, i : i + block].T @ search).argmin(axis=1) for i in range(0, n, block)])
+    if len(q) <= block:
+        return (q @ search).argmin(axis=1)
+    return np.concatenate([(q[i : i + block] @ search).argmin(axis=1) for i in range(0, len(q), block)])
 
 
-def _diffuse_band(points, opaque, height, tile_h, tile_w, search, strength, limits) -> np.ndarray:
-    """Labels (height, W) of one band of whole tile rows; ``points`` (height·W, C) float32 (see :func:`diffuse`)."""
-    index = _skewed(height, len(points) // height, tile_h, tile_w)
-    slots = index >= 0
-    source = np.where(slots, index, 0)
-    spread = np.where(slots, opaque[source], False).astype(np.float32)  # 0: takes and passes on no error
-    ahead = np.ascontiguousarray(np.moveaxis(points[source], -1, 1))  # (T, C, tile_h, tiles)
-    gain = spread * np.float32(strength)
-    channels, steps, tiles = points.shape[1], index.shape[0], index.shape[2]
-    received = np.zeros((4, channels, tile_h + 1, tiles), np.float32)  # errors for diagonals t … t + 3, by t % 4
-    q = np.ones((channels + 1, tile_h * tiles), np.float32)
-    centres = np.ascontiguousarray(-search[:-1])
-    found = np.zeros(index.shape, np.int64)
-    big, small = limits
+def _diffuse_band(points, spread, tile_h, tile_w, search, strength, limits) -> np.ndarray:
+    """Labels (H, W) of whole tiles: ``points`` (H, W, C) float32, ``spread`` (H, W) 1 or 0 (see :func:`diffuse`).
+
+    Step t handles slot (t, r) of every tile at once: row r, column t − 2r of the tile.
+    ``received[t, r]`` holds the error that slot has received so far.
+    """
+    height, width, channels = points.shape
+    corners = ((np.arange(height // tile_h) * tile_h * width)[:, None] + np.arange(0, width, tile_w)).ravel()
+    slots = (np.arange(tile_h) * (width - 2))[:, None] + corners  # flat index at t = 0; add t
+    flat, spread = points.reshape(-1, channels), spread.ravel()
+    gain, centres = spread * np.float32(strength), np.ascontiguousarray(-search[:-1].T)
+    steps = tile_w + 2 * tile_h - 2
+    received = np.zeros((steps + 3, tile_h + 1, len(corners), channels), np.float32)
+    q = np.ones((slots.size, channels + 1), np.float32)
+    labels = np.empty(len(flat), np.int64)
     for t in range(steps):
         lo, hi = max(0, (t - tile_w + 2) // 2), min(tile_h, t // 2 + 1)
-        n = (hi - lo) * tiles
-        s = received[t % 4, :, lo:hi] * gain[t, lo:hi]
-        s2 = np.einsum("c...,c...->...", s, s)
-        s *= np.where(s2 > big, _OFFSET_DAMPING, np.float32(1)) * (s2 >= small)
-        p = q[:channels, :n].reshape(channels, hi - lo, tiles)
-        np.add(ahead[t, :, lo:hi], s, out=p)
-        j = _nearest(q[:, :n], search)
-        found[t, lo:hi] = j.reshape(hi - lo, tiles)
-        e = p - centres[:, j].reshape(channels, hi - lo, tiles)
-        e2 = np.einsum("c...,c...->...", e, e)
-        e *= np.where(e2 > big, _ERROR_DAMPING, np.float32(1)) * spread[t, lo:hi]
-        received[(t + 1) % 4, :, lo + 1 : hi + 1] += e * _BELOW[0]  # before the right share: a row loop's order
-        received[(t + 1) % 4, :, lo:hi] += e * _RIGHT
-        received[(t + 2) % 4, :, lo + 1 : hi + 1] += e * _BELOW[1]
-        received[(t + 3) % 4, :, lo + 1 : hi + 1] += e * _BELOW[2]
-        received[t % 4] = 0
-    labels = np.empty(len(points), np.int64)
-    labels[index[slots]] = found[slots]
-    return labels.reshape(height, -1)
+        at = slots[lo:hi] + t
+        s = received[t, lo:hi] * gain[at][..., None]
+        s *= _OFFSET_FACTOR[np.searchsorted(limits, np.einsum("...c,...c->...", s, s), "right")][..., None]
+        p = q[: at.size, :channels].reshape(*at.shape, channels)
+        np.add(flat[at], s, out=p)
+        j = _nearest(q[: at.size], search)
+        labels[at.ravel()] = j
+        e = p - centres[j].reshape(p.shape)
+        e *= (_ERROR_FACTOR[np.searchsorted(limits, np.einsum("...c,...c->...", e, e), "right")] * spread[at])[
+            ..., None
+        ]
+        received[t + 1 : t + 4, lo + 1 : hi + 1] += e * _BELOW  # before the right share: a row loop's order
+        received[t + 1, lo:hi] += e * _RIGHT
+    return labels.reshape(height, width)
 
 
 def floyd_steinberg(image: np.ndarray, palette: np.ndarray) -> np.ndarray:
