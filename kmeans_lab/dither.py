@@ -71,7 +71,7 @@ def diffuse(
     palette: np.ndarray,
     color_space: str = "oklab",
     *,
-    strength: float = 15 / 16,
+    strength: float = 0.9,
     max_error: float = 0.032,
     min_error: float = 0.0055,
     tile: tuple[int, int] = (128, 256),
@@ -86,8 +86,10 @@ def diffuse(
         The colours to map to; RGBA for an RGBA image (an RGB image counts as opaque).
     color_space : {"oklab", "lab", "rgb"}, default "oklab"
         Where colours are compared and errors measured: the space the palette was clustered in.
-    strength : float in [0, 1], default 15/16
-        Share of the received error added to a pixel; below 1 an error cannot build up for ever.
+    strength : float in [0, 1], default 0.9
+        Share of the received error added to a pixel; below 1 an error cannot build up for
+        ever (libimagequant takes 15/16; 0.9 gave about 1 % fewer bytes at the same standing
+        against pngquant on the tuning photographs).
     max_error : float ≥ 0, default 0.032
         Offsets and errors longer than this are damped (by 0.8 and 0.75). Lengths are in the
         space's coordinates scaled to about 0..1: sRGB / 255, CIELAB / 100, Oklab as is

@@ -109,7 +109,7 @@ def test_floyd_steinberg_refuses_alpha():
 # --------------------------------------------------------------------------- error diffusion (ours)
 
 
-def naive_diffuse(image, palette, color_space, *, strength=15 / 16, max_error=0.032, min_error=0.0055, tile=(128, 256)):
+def naive_diffuse(image, palette, color_space, *, strength=0.9, max_error=0.032, min_error=0.0055, tile=(128, 256)):
     """The same diffusion as a plain loop: one tile after another, rows top to bottom, pixels left to right."""
     h, w, channels = image.shape
     points = dither._points(image, color_space)
