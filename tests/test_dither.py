@@ -174,6 +174,16 @@ def test_diffusion_matches_a_naive_loop_with_other_limits_and_alpha(crop):
     )
 
 
+@pytest.mark.parametrize("shape", [(1, 1), (1, 17), (17, 1), (5, 3), (9, 37)])
+@pytest.mark.parametrize("k", [1, 5])
+def test_small_and_thin_images_match_the_naive_loop(crop, shape, k):
+    image = crop[: shape[0], : shape[1]]
+    palette = random_palette(k, seed=5)
+    labels = diffuse(image, palette, tile=(4, 8))
+    np.testing.assert_array_equal(labels, naive_diffuse(image, palette, "oklab", tile=(4, 8)))
+    assert labels.shape == shape and labels.max() < k
+
+
 def test_pixels_on_one_wavefront_do_not_depend_on_each_other(crop):
     """Changing pixel (x0, y0) changes no label with x + 2y <= x0 + 2y0 but its own: a diagonal is one vector step."""
     palette = random_palette(16)
