@@ -38,18 +38,20 @@ _RIGHT, _BELOW = np.float32(7 / 16), (np.array([3, 5, 1], np.float32) / 16)[:, N
 _OFFSET_FACTOR, _ERROR_FACTOR = np.float32([0, 1, 0.8]), np.float32([1, 1, 0.75])
 
 
-def _points(colors: np.ndarray, color_space: str) -> np.ndarray:
+def _points(colors: np.ndarray, color_space: str, out: np.ndarray | None = None) -> np.ndarray:
     """uint8 colours (..., 3|4) as float32 points of the clustering space in its unit (see :data:`_UNIT`).
 
     RGBA is premultiplied, ``(c·α, α)`` with α in 0..1, so every fully transparent pixel is
-    the origin and a colour counts in proportion to its opacity.
+    the origin and a colour counts in proportion to its opacity. Written into the first 3 or
+    4 channels of ``out`` when given (no float64 copy).
     """
     colors = np.asarray(colors)
-    points = from_rgb(colors[..., :3], color_space) * _UNIT[color_space]
+    out = np.empty(colors.shape, np.float32) if out is None else out
+    np.multiply(from_rgb(colors[..., :3], color_space), _UNIT[color_space], out=out[..., :3], casting="same_kind")
     if colors.shape[-1] == 4:
-        alpha = colors[..., 3:] / 255.0
-        points = np.concatenate([points * alpha, alpha], axis=-1)
-    return points.astype(np.float32)
+        out[..., 3] = colors[..., 3] / np.float32(255)
+        out[..., :3] *= out[..., 3:4]
+    return out
 
 
 def _check_palette(palette: np.ndarray, channels: int) -> np.ndarray:
@@ -158,7 +160,7 @@ def diffuse(
         # Points with a last coordinate 1, as the search takes them (padding: (0, …, 0, 1)).
         points = np.zeros((padded_h, padded_w, len(search)), np.float32)
         points[..., -1] = 1
-        points[: len(band), :width, : image.shape[2]] = _points(band, color_space)
+        _points(band, color_space, out=points[: len(band), :width])
         if image.shape[2] < centres.shape[1]:  # an RGB image on an RGBA palette is opaque
             points[: len(band), :width, 3] = 1
         spread = np.zeros((padded_h, padded_w), np.float32)  # 0: takes no error and passes none on
