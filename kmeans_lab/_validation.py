@@ -26,7 +26,7 @@ INIT_NAMES = ("random", "in_pixels", "kmeans++")
 #: Colour spaces the quantizer can cluster in (see :mod:`kmeans_lab.color`).
 COLOR_SPACES = ("rgb", "lab", "oklab")
 #: Ways of mapping pixels to a palette besides the nearest colour; ``dither=True`` means the first.
-DITHER_METHODS = ("floyd-steinberg", "ordered")
+DITHER_METHODS = ("diffusion", "ordered")
 #: A palette PNG, a GIF and Pillow's dithering hold at most this many colours.
 MAX_PALETTE_COLORS = 256
 
@@ -44,8 +44,12 @@ BOUNDS: dict[str, tuple[float, bool]] = {
     "chunks": (1, True),
     "duration": (0, True),
     "loop": (0, True),
+    "tile_side": (1, True),
     "tol": (0.0, False),
     "target_psnr": (-math.inf, False),
+    "strength": (0.0, False),
+    "max_error": (0.0, False),
+    "min_error": (0.0, False),
 }
 _OPTIONAL = {"n_init", "seed", "max_pixels", "loop"}
 

@@ -47,7 +47,7 @@ def choose_k(
         Largest K tried; at most 256 with ``max_bytes`` (a palette PNG holds 256 colours).
         K above the image's distinct colours is never tried: at that many colours the
         image is already lossless.
-    dither : bool or {"floyd-steinberg", "ordered"}, default False
+    dither : bool or {"diffusion", "ordered"}, default False
         Map pixels by dithering (:func:`kmeans_lab.apply_palette`).
     options : KMeansOptions, optional
         The k-means options, the same for every K.
@@ -91,8 +91,7 @@ def choose_k(
     k_max = check("k_max", k_max)
     if max_bytes is not None:
         check_palette_size(k_max, label="k_max")
-    if check("dither", dither) == "floyd-steinberg":
-        check_palette_size(k_max, "dithering maps to", label="k_max")
+    dither = check("dither", dither)
     options = KMeansOptions.of(options, **changes)
     histogram = ColorHistogram.from_image(image)
     k_hi = min(k_max, len(histogram))

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from ._validation import COLOR_SPACES, DITHER_METHODS, INIT_NAMES, check_palette_size, option_type
+from ._validation import COLOR_SPACES, DITHER_METHODS, INIT_NAMES, option_type
 from .choose import choose_k
 from .cli_many import (
     STOP_SIGNALS,
@@ -151,9 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=False,
         choices=DITHER_METHODS,
         metavar="METHOD",
-        help="dither the pixels onto the palette (lower PSNR, smoother gradients): 'floyd-steinberg' "
-        "(the default METHOD; error diffusion, RGB only) or 'ordered' (8x8 Bayer threshold: deterministic "
-        "per pixel position, the same in tiles and animation frames, works with transparency)",
+        help="dither the pixels onto the palette (smoother gradients): 'diffusion' (the default METHOD; error "
+        "diffusion in the clustering space, limited where the palette already fits) or 'ordered' (8x8 Bayer "
+        "threshold: deterministic per pixel position, the same in tiles and animation frames)",
     )
     compress.add_argument(
         "--color-space",
@@ -252,8 +252,6 @@ def _compress(args: argparse.Namespace, progress: dict[str, Path]) -> int:
     # Everything about the output (format, folder, permissions, K <= 256 for .png) before any work.
     palette = load_palette(args.palette) if args.palette else None
     check_output_path(output, inputs=(source,), k=args.k if palette is None else len(palette))
-    if args.k is not None and args.dither == "floyd-steinberg":
-        check_palette_size(args.k, "--dither maps to", label="K")
     info = probe(source, args.max_pixels)
     if is_animation_output(info, output):  # every frame, one palette
         return compress_animation(args, source, output, progress)
@@ -354,11 +352,6 @@ def _check_alpha_options(args: argparse.Namespace, output: Path) -> None:
         raise ValueError(
             f"{args.input or args.image}: has transparency, clustered in premultiplied rgb only; "
             f"drop --color-space {args.color_space}, {advice}"
-        )
-    if args.dither == "floyd-steinberg":
-        raise ValueError(
-            f"{args.input or args.image}: has transparency; Floyd-Steinberg dithering takes RGB only: "
-            f"use --dither ordered, {advice}"
         )
 
 

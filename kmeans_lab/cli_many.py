@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ._optional import require
-from ._validation import check_palette_size, option_type
+from ._validation import option_type
 from .animation import ANIMATION_SUFFIXES, read_frames, save_animation, stored_durations
 from .collection import apply_palette_many, collection_histogram, local_cluster, output_paths, quantize_many
 from .image import OUTPUT_FORMATS, ImageTooLargeError, check_quantized_output, probe_image, read_palette
@@ -219,8 +219,6 @@ def compress_many(args: argparse.Namespace, progress: dict) -> int:
         probe(path, args.max_pixels)
     paths = output_paths(inputs, args.out_dir, suffix=args.suffix)
     check_quantized_output(paths[0], args.k)
-    if args.dither:
-        check_palette_size(args.k, "--dither maps to", label="K")
     stamps = {path: _stamp(path) for path in paths}  # to tell, if stopped, which files were written
     notes: list[str] = []
     start = time.perf_counter()
@@ -343,7 +341,7 @@ def compress_animation(args: argparse.Namespace, source: Path, output: Path, pro
                 color_space=args.color_space,
             )
         lossless = args.k is not None and len(palette) < args.k  # the frames' own colours: nothing to dither
-        frames = apply_palette_many(animation.frames, palette, dither=bool(args.dither) and not lossless)
+        frames = apply_palette_many(animation.frames, palette, dither=args.dither if not lossless else False)
         seconds = time.perf_counter() - start
     notes.extend(str(w.message) for w in caught)
     labels = [q.labels for q in frames]

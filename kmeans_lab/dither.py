@@ -3,8 +3,7 @@
 :func:`diffuse` is the library's error diffusion: Floyd–Steinberg's neighbourhood in the
 clustering space (sRGB, CIELAB or Oklab; premultiplied for RGBA), with the limits
 libimagequant puts on what is spread, vectorised along wavefronts of independent pixels.
-:func:`floyd_steinberg` is Pillow's full-strength diffusion in sRGB (RGB only), kept for
-comparison. :func:`ordered_dither` adds a fixed 8×8 Bayer threshold offset to every pixel and
+:func:`ordered_dither` adds a fixed 8×8 Bayer threshold offset to every pixel and
 takes the nearest palette colour: each pixel depends only on its own colour and position, so
 the result is the same whatever the tiling, and a still area of an animation stays still.
 """
@@ -14,13 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PIL import Image
 
-from ._validation import Integer, Real, check, check_palette_size
+from ._validation import check
 from .color import from_rgb
 from .histogram import row_chunks
 
-__all__ = ["diffuse", "floyd_steinberg", "ordered_dither", "bayer_matrix", "palette_spacing"]
+__all__ = ["diffuse", "ordered_dither", "bayer_matrix", "palette_spacing"]
 
 # Pixels per block of ordered dithering: bounds its int16 temporaries (8 bytes per pixel).
 _ORDERED_CHUNK_PIXELS = 1 << 20
@@ -137,15 +135,15 @@ def diffuse(
     """
     image, color_space = check("image", image), check("color_space", color_space)
     palette = _check_palette(palette, image.shape[2])
-    strength = Real(0.0)(strength, "strength")
+    strength = check("strength", strength)
     if strength > 1:
         raise ValueError(f"strength must be in [0, 1], got {strength!r}")
-    max_error, min_error = Real(0.0)(max_error, "max_error"), Real(0.0)(min_error, "min_error")
+    max_error, min_error = check("max_error", max_error), check("min_error", min_error)
     if min_error > max_error:
         raise ValueError(f"min_error={min_error!r} must not exceed max_error={max_error!r}")
     if not isinstance(tile, tuple | list) or len(tile) != 2:
         raise ValueError(f"tile must be (height, width), got {tile!r}")
-    tile_h, tile_w = (Integer(1)(n, "tile") for n in tile)
+    tile_h, tile_w = (check("tile_side", n, label="tile") for n in tile)
     height, width = image.shape[:2]
     tile_h, tile_w = -(-height // -(-height // tile_h)), -(-width // -(-width // tile_w))  # equal tiles
     centres = _points(palette, color_space)
@@ -216,50 +214,6 @@ def _diffuse_band(points, spread, tile_h, tile_w, search, strength, limits) -> n
         received[t + 1 : t + 4, lo + 1 : hi + 1] += e * _BELOW  # before the right share: a row loop's order
         received[t + 1, lo:hi] += e * _RIGHT
     return labels.reshape(height, width)
-
-
-def floyd_steinberg(image: np.ndarray, palette: np.ndarray) -> np.ndarray:
-    """Palette indices of ``image`` by Floyd–Steinberg error diffusion (Pillow's).
-
-    Parameters
-    ----------
-    image : ndarray of shape (H, W, 3), uint8
-    palette : ndarray of shape (K, 3), uint8, 1 ≤ K ≤ 256
-
-    Returns
-    -------
-    ndarray of shape (H, W), uint8
-        Indices into ``palette``.
-
-    Notes
-    -----
-    Pillow's palette holds 256 entries; the unused ones are filled with copies of
-    ``palette[0]`` (not black), so Pillow can never pick a colour outside ``palette``, and
-    any pick of a copy is mapped back to index 0.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> gray = np.full((4, 4, 3), 128, np.uint8)
-    >>> labels = floyd_steinberg(gray, np.array([[0, 0, 0], [255, 255, 255]], np.uint8))
-    >>> int(labels.sum())  # about half the pixels white
-    8
-    """
-    palette = np.asarray(palette, dtype=np.uint8)
-    k = len(palette)
-    if k < 1:
-        raise ValueError("dithering needs at least one palette colour")
-    check_palette_size(k, "dithering maps to")
-    padded = np.repeat(palette[:1], 256, axis=0)
-    padded[:k] = palette
-    target = Image.new("P", (1, 1))
-    target.putpalette(padded.reshape(-1).tolist(), rawmode="RGB")
-    source = Image.fromarray(check("image", image), "RGB")
-    out = source.quantize(palette=target, dither=Image.Dither.FLOYDSTEINBERG)
-    indices = np.asarray(out, dtype=np.uint8)
-    lut = np.zeros(256, dtype=np.uint8)
-    lut[:k] = np.arange(k, dtype=np.uint8)
-    return lut[indices]
 
 
 def bayer_matrix(order: int = 3) -> np.ndarray:

@@ -23,11 +23,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._validation import check, check_palette_size
+from ._validation import check
 from ._warnings import warn
 from .cascade import cascade_kmeans, start_plan
 from .cluster import KMeansResult, weighted_kmeans
-from .dither import floyd_steinberg, ordered_dither
+from .dither import diffuse, ordered_dither
 from .histogram import ColorHistogram, distinct_colors
 from .lookup import ColorLookup, label_dtype
 from .options import KMeansOptions
@@ -159,21 +159,10 @@ def _kmeans(histogram: ColorHistogram, k: int, options: KMeansOptions, space) ->
     return replace(result, labels=labels), n_init
 
 
-def _check_dither(dither: bool | str, channels: int, k: int) -> None:
-    """Refuse, before any work, what a dithering method cannot do (``dither`` already checked)."""
-    if dither == "floyd-steinberg":
-        if channels == 4:
-            raise ValueError(
-                "Floyd–Steinberg dithering (Pillow's) takes RGB images and palettes only; "
-                "use dither='ordered' for an image with transparency"
-            )
-        check_palette_size(k, "dithering maps to")
-
-
 def _map(image: np.ndarray, palette: Palette, dither: bool | str) -> np.ndarray:
     """Labels of ``image`` on ``palette`` by the nearest colour or a dithering method (arguments valid)."""
-    if dither == "floyd-steinberg":
-        return floyd_steinberg(image, palette.colors)
+    if dither == "diffusion":
+        return diffuse(image, palette.colors, palette.color_space)
     lookup = ColorLookup(palette)
     return ordered_dither(image, palette.colors, lookup) if dither == "ordered" else lookup(image)
 
@@ -189,11 +178,13 @@ def apply_palette(image: np.ndarray, palette: Palette, *, dither: bool | str = F
         nearest centre in its clustering space), or given colours, ``Palette.from_colors``
         (every pixel takes the nearest, as pngquant's remapping does). An RGBA image needs
         an RGBA palette; an RGB image mapped to an RGBA palette counts as opaque.
-    dither : bool or {"floyd-steinberg", "ordered"}, default False
-        ``True`` or ``"floyd-steinberg"``: error diffusion onto the palette colours
-        (Pillow's; RGB only, K ≤ 256). ``"ordered"``: an 8×8 Bayer threshold offset scaled
-        to the palette's spacing, then the nearest colour (deterministic per pixel
-        position, so tiles and animation frames dither alike). ``False``: the nearest colour.
+    dither : bool or {"diffusion", "ordered"}, default False
+        ``True`` or ``"diffusion"``: error diffusion in the palette's clustering space with
+        libimagequant's limits on what is spread (:func:`kmeans_lab.dither.diffuse`: smooth
+        gradients, little noise where the palette already fits). ``"ordered"``: an 8×8
+        Bayer threshold offset scaled to the palette's spacing, then the nearest colour
+        (deterministic per pixel position, so tiles and animation frames dither alike and a
+        still area stays still). ``False``: the nearest colour.
 
     Returns
     -------
@@ -216,7 +207,6 @@ def apply_palette(image: np.ndarray, palette: Palette, *, dither: bool | str = F
         )
     if image.shape[2] == 4 and palette.channels == 3:
         raise ValueError("an RGBA image needs an RGBA palette (K, 4): fit it on the RGBA image's histogram")
-    _check_dither(dither, max(image.shape[2], palette.channels), len(palette))
     labels = _map(image, palette, dither)
     return Quantized(palette, labels, dither, time.perf_counter() - start)
 
@@ -243,7 +233,7 @@ def quantize(
     k : int
         Colours wanted, ≥ 1. Above the image's distinct colours the image is returned
         unchanged (lossless, its own colours as palette) with a ``UserWarning``.
-    dither : bool or {"floyd-steinberg", "ordered"}, default False
+    dither : bool or {"diffusion", "ordered"}, default False
         As in :func:`apply_palette`. The palette is the same either way.
     options : KMeansOptions, optional
     **changes
@@ -265,7 +255,6 @@ def quantize(
     start = time.perf_counter()
     image, k, dither = check("image", image), check("k", k), check("dither", dither)
     options = _options(options, changes, k, image.shape[2])
-    _check_dither(dither, image.shape[2], k)  # before any work
     colors, counts, inverse = distinct_colors(image)
     histogram = ColorHistogram(colors, counts)
     palette = _fit(histogram, k, options)

@@ -1,4 +1,4 @@
-"""Dithering onto a k-means palette: error diffusion (ours), Floyd–Steinberg (Pillow's) and ordered (Bayer 8x8)."""
+"""Dithering onto a k-means palette: error diffusion in the clustering space and ordered (Bayer 8x8)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from kmeans_lab import ColorHistogram, apply_palette, dither, fit_palette, quantize, read_image
-from kmeans_lab.dither import bayer_matrix, diffuse, floyd_steinberg, palette_spacing
+from kmeans_lab.dither import bayer_matrix, diffuse, palette_spacing
 from kmeans_lab.histogram import distinct_colors
 from kmeans_lab.lab.paths import data_path
 
@@ -27,14 +27,6 @@ def test_dithering_uses_only_palette_colours(medium, k):
     assert {tuple(c) for c in used.tolist()} <= palette_keys
     if k > 1:
         assert not np.array_equal(dithered.labels, plain.labels)
-
-
-def test_floyd_steinberg_never_picks_padding():
-    # A palette far from black: padding Pillow with black would attract dark pixels.
-    image = np.zeros((16, 16, 3), np.uint8)
-    palette = np.array([[200, 10, 10], [10, 200, 10]], np.uint8)
-    labels = floyd_steinberg(image, palette)
-    assert set(np.unique(labels).tolist()) <= {0, 1}
 
 
 # --------------------------------------------------------------------------- ordered (Bayer 8x8)
@@ -99,11 +91,14 @@ def test_ordered_dithering_keeps_alpha():
     assert {tuple(c) for c in distinct_colors(out)[0].tolist()} <= {tuple(c) for c in q.palette.colors.tolist()}
 
 
-def test_floyd_steinberg_refuses_alpha():
-    rgba = np.zeros((4, 4, 4), np.uint8)
-    rgba[:2, :, 3] = 255
-    with pytest.raises(ValueError, match="use dither='ordered'"):
-        quantize(rgba, 2, dither=True)
+def test_dither_true_is_diffusion_in_the_palettes_space_and_takes_alpha(medium):
+    palette = fit_palette(ColorHistogram.from_image(medium), 8, color_space="oklab")
+    labels = apply_palette(medium, palette, dither=True).labels
+    np.testing.assert_array_equal(labels, diffuse(medium, palette.colors, "oklab"))
+    rgba = np.dstack([medium, np.full(medium.shape[:2], 255, np.uint8)])
+    rgba[:8, :, 3] = 0
+    q = quantize(rgba, 8, dither=True)
+    assert (q.image[:8, :, 3] == 0).all() and (q.image[8:, :, 3] > 0).all()
 
 
 # --------------------------------------------------------------------------- error diffusion (ours)

@@ -170,7 +170,6 @@ def test_lab_clustering(medium):
     [
         ({"color_space": "hsv"}, "color_space"),
         ({"dither": "yes"}, "dither"),
-        ({"dither": True, "k": 300}, "256"),
         ({"tol": -1}, "tol must be a finite number >= 0, got -1"),
     ],
 )
@@ -359,7 +358,6 @@ def test_rgba_palette_applied_to_another_image_takes_the_nearest_premultiplied_c
     [
         ({"color_space": "lab"}, r"color_space='lab' is for RGB images"),
         ({"color_space": "oklab"}, r"color_space='oklab' is for RGB images"),
-        ({"dither": "floyd-steinberg"}, r"Floyd–Steinberg dithering \(Pillow's\) takes RGB"),
     ],
 )
 def test_rgba_refuses_what_it_cannot_do(soft_rgba, kwargs, match):

@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from ..dither import floyd_steinberg
 from ..histogram import ColorHistogram, distinct_colors
 from ..metrics import (
     bits_per_pixel,
@@ -45,6 +44,8 @@ __all__ = [
     "jpeg_rows",
     "jpeg_at_bytes",
     "palette_of",
+    "pillow_floyd_steinberg",
+    "map_pixels",
     "dither_rows",
     "dither_method_rows",
     "dither_stability",
@@ -101,6 +102,59 @@ def measure(image: np.ndarray, written: np.ndarray, n_bytes: int, *, perceptual:
         row["ssim"] = ssim(image, written)
         row["delta_e"] = delta_e(image, written)
     return row
+
+
+def pillow_floyd_steinberg(image: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """Palette indices of ``image`` by Pillow's Floyd–Steinberg error diffusion (full strength, sRGB), a contender.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W, 3), uint8
+    palette : ndarray of shape (K, 3), uint8, 1 ≤ K ≤ 256
+
+    Returns
+    -------
+    ndarray of shape (H, W), uint8
+        Indices into ``palette``.
+
+    Notes
+    -----
+    Pillow's palette holds 256 entries; the unused ones are filled with copies of
+    ``palette[0]`` (not black), so Pillow can never pick a colour outside ``palette``, and
+    any pick of a copy is mapped back to index 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gray = np.full((4, 4, 3), 128, np.uint8)
+    >>> labels = pillow_floyd_steinberg(gray, np.array([[0, 0, 0], [255, 255, 255]], np.uint8))
+    >>> int(labels.sum())  # about half the pixels white
+    8
+    """
+    palette = np.asarray(palette, dtype=np.uint8)
+    k = len(palette)
+    if k < 1:
+        raise ValueError("dithering needs at least one palette colour")
+    if k > 256:
+        raise ValueError(f"Pillow's dithering maps to at most 256 colours, not {k}")
+    padded = np.repeat(palette[:1], 256, axis=0)
+    padded[:k] = palette
+    target = Image.new("P", (1, 1))
+    target.putpalette(padded.reshape(-1).tolist(), rawmode="RGB")
+    source = Image.fromarray(image, "RGB")
+    out = source.quantize(palette=target, dither=Image.Dither.FLOYDSTEINBERG)
+    indices = np.asarray(out, dtype=np.uint8)
+    lut = np.zeros(256, dtype=np.uint8)
+    lut[:k] = np.arange(k, dtype=np.uint8)
+    return lut[indices]
+
+
+def map_pixels(image: np.ndarray, palette: Palette, method: bool | str) -> np.ndarray:
+    """Labels of ``image`` on ``palette`` by ``method``: the library's (``False``, ``"diffusion"``, ``"ordered"``)
+    or Pillow's ``"floyd-steinberg"`` (RGB only), the contender."""
+    if method == "floyd-steinberg":
+        return pillow_floyd_steinberg(image, palette.colors)
+    return apply_palette(image, palette, dither=method).labels
 
 
 def palette_of(quantized_image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -205,7 +259,7 @@ def dither_rows(image: np.ndarray, quantized: Quantized) -> list[dict]:
     rows = []
     for dither in (False, True):
         colors = quantized.palette.colors
-        labels = floyd_steinberg(image, colors) if dither else quantized.labels
+        labels = pillow_floyd_steinberg(image, colors) if dither else quantized.labels
         n_bytes = palette_png_bytes(colors, labels)
         rows.append({"k": quantized.k, "dither": dither, **measure(image, expand(colors, labels), n_bytes)})
     return rows
@@ -251,11 +305,12 @@ def dither_method_rows(
     rows = []
     for method in methods:
         start = time.perf_counter()
-        q = apply_palette(image, palette, dither=method)
+        labels = map_pixels(image, palette, method)
         seconds = time.perf_counter() - start
-        n_bytes = palette_png_bytes(q.palette.colors, q.labels)
-        name = method if isinstance(method, str) else "floyd-steinberg" if method else "none"
-        rows.append({"k": q.k, "dither": name, **measure(image, q.image, n_bytes), "seconds": seconds})
+        n_bytes = palette_png_bytes(palette.colors, labels)
+        name = method if isinstance(method, str) else "diffusion" if method else "none"
+        written = expand(palette.colors, labels)
+        rows.append({"k": len(palette), "dither": name, **measure(image, written, n_bytes), "seconds": seconds})
     return rows
 
 
@@ -277,12 +332,12 @@ def dither_stability(image: np.ndarray, palette: Palette, method: bool | str, *,
     frame = image.copy()
     top, left = image.shape[0] // 8, image.shape[1] // 8
     frame[top : top + box, left : left + box] = np.rint(image.reshape(-1, image.shape[2]).mean(axis=0))
-    a = apply_palette(image, palette, dither=method).labels
-    b = apply_palette(frame, palette, dither=method).labels
+    a = map_pixels(image, palette, method)
+    b = map_pixels(frame, palette, method)
     outside = np.ones(image.shape[:2], dtype=bool)
     outside[top : top + box, left : left + box] = False
     changed = int(np.count_nonzero((a != b) & outside))
-    name = method if isinstance(method, str) else "floyd-steinberg" if method else "none"
+    name = method if isinstance(method, str) else "diffusion" if method else "none"
     return {"dither": name, "changed_outside": changed, "fraction_outside": changed / int(outside.sum())}
 
 
