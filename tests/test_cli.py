@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import pwd
@@ -19,8 +21,8 @@ import pytest
 from PIL import Image
 
 import kmeans_lab.cli as cli
-from kmeans_lab import choose_k, mse, psnr, read_image
-from kmeans_lab.cli import build_parser, main
+from kmeans_lab import choose_k, mse, psnr, quantize, read_image
+from kmeans_lab.cli import main
 from kmeans_lab.histogram import distinct_colors
 from kmeans_lab.image import save_rgb
 from kmeans_lab.lab.paths import data_path
@@ -86,9 +88,48 @@ def test_python_dash_m_and_help(tmp_path, photo_path):
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["colors"] == 2
-    help_text = build_parser()._subparsers._group_actions[0].choices["compress"].format_help()
-    for option in ("--init", "--seed", "--max-iter", "--tol", "--json", "--image", "--num_clusters", "-o"):
+    help_text = _help("compress")
+    for option in ("--init", "--n-init", "--seed", "--max-iter", "--tol", "--json", "--image", "--num_clusters", "-o"):
         assert option in help_text
+
+
+def _help(*command: str) -> str:
+    """The text ``kmeans-lab COMMAND --help`` prints (it exits with status 0)."""
+    with contextlib.redirect_stdout(io.StringIO()) as text, pytest.raises(SystemExit) as info:
+        main([*command, "--help"])
+    assert info.value.code == 0
+    return text.getvalue()
+
+
+@pytest.mark.parametrize("where", ["first", "after the options"])
+def test_image_and_k_without_a_command_compress(tmp_path, capsys, photo_path, where):
+    """``kmeans-lab IMAGE -k K`` is ``kmeans-lab compress IMAGE -k K``: the same file, the same report."""
+    explicit, implicit = tmp_path / "explicit.png", tmp_path / "implicit.png"
+    assert main(["compress", str(photo_path), "-k", "5", "-o", str(explicit), "--json"]) == 0
+    expected = json.loads(capsys.readouterr().out)
+    options = ["-k", "5", "-o", str(implicit), "--json"]
+    assert main([str(photo_path), *options] if where == "first" else [*options, str(photo_path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert implicit.read_bytes() == explicit.read_bytes()
+    del expected["output"], report["output"], expected["seconds"], report["seconds"]
+    del expected["seconds_final"], report["seconds_final"]
+    assert report == expected
+
+
+def test_top_level_help_shows_both_commands_and_the_short_spelling():
+    text = _help()
+    assert "kmeans-lab [compress] INPUT -k K" in text and "compress-many" in text
+    assert "--out-dir" in _help("compress-many")
+
+
+def test_n_init_reaches_the_k_means(tmp_path, capsys, photo_path):
+    out = tmp_path / "o.png"
+    args = ["-k", "8", "--n-init", "3", "--seed", "1", "--init", "in_pixels", "-o", str(out), "--json"]
+    assert main([str(photo_path), *args]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["n_init"], report["seed"], report["init"]) == (3, 1, "in_pixels")
+    expected = quantize(read_image(photo_path), 8, n_init=3, seed=1, init="in_pixels")
+    np.testing.assert_array_equal(read_image(out), expected.image)
 
 
 def test_k_above_distinct_colours_notes_and_is_lossless(tmp_path, capsys):
@@ -195,6 +236,7 @@ CLI_CASES = [(kind, ["-k", "4"], "out.png", message) for kind, message in FILE_C
     ("good", ["-k", "4", "--tol", "-1"], "out.png", r"argument --tol: must be a finite number >= 0, got '-1'"),
     ("good", ["-k", "4", "--tol", "nan"], "out.png", r"argument --tol: must be a finite number >= 0, got 'nan'"),
     ("good", ["-k", "4", "--seed", "-1"], "out.png", r"argument --seed: must be an integer >= 0, got '-1'"),
+    ("good", ["-k", "4", "--n-init", "0"], "out.png", r"argument --n-init: must be an integer >= 1, got '0'"),
     ("good", ["--target-psnr", "inf"], "out.png", r"argument --target-psnr: must be a finite number, got 'inf'"),
     ("good", ["-k", "4", "--max-pixels", "0"], "out.png", r"argument --max-pixels: must be an integer >= 1, got '0'"),
     (
@@ -493,7 +535,7 @@ def test_ctrl_c_during_quantization_is_one_line(tmp_path, capsys, monkeypatch, p
         raise KeyboardInterrupt
 
     handler_before = signal.getsignal(signal.SIGINT)
-    monkeypatch.setattr(cli, "quantize", interrupted)
+    monkeypatch.setattr(cli.compress, "quantize", interrupted)
     try:
         status = main(["compress", str(photo_path), "-k", "4", "-o", str(tmp_path / "o.png")])
     except KeyboardInterrupt:

@@ -10,13 +10,23 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from kmeans_lab import Palette, Quantized, quantize, quantize_many, read_frames, read_image, save_animation
+from kmeans_lab import (
+    KMeansOptions,
+    Palette,
+    Quantized,
+    quantize,
+    quantize_many,
+    read_frames,
+    read_image,
+    save_animation,
+)
 from kmeans_lab.cli import main
 from kmeans_lab.image import save_rgb
 from kmeans_lab.lab.paths import data_path
@@ -91,6 +101,30 @@ def test_compress_many_on_a_local_cluster_of_its_own(photos, tmp_path, capsys):
     for path, q in zip(photos[:2], expected):
         np.testing.assert_array_equal(read_image(tmp_path / f"{path.stem}.gif"), q.image)
     assert "error" not in done.stderr.lower() and "warning" not in done.stderr.lower(), done.stderr
+
+
+def _option_flags(help_text: str) -> set[str]:
+    return set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", help_text))
+
+
+def test_compress_many_takes_every_k_means_option_compress_takes(photos, tmp_path, capsys):
+    """The k-means options come from KMeansOptions' fields, in one parent parser both commands share."""
+    flags = {"--" + field.name.replace("_", "-") for field in fields(KMeansOptions)}
+    helps = {}
+    for command in ("compress", "compress-many"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        helps[command] = _option_flags(capsys.readouterr().out)
+    assert flags <= helps["compress"] and flags <= helps["compress-many"]
+    assert helps["compress"] & helps["compress-many"] >= flags | {"--dither", "--max-pixels", "--json"}
+    options = KMeansOptions(color_space="oklab", init="in_pixels", n_init=2, seed=5, max_iter=40, tol=0.0)
+    given = [f"--{f.name.replace('_', '-')}={getattr(options, f.name)}" for f in fields(KMeansOptions)]
+    out = tmp_path / "out"
+    assert main(["compress-many", *map(str, photos[:2]), "-k", "6", "--out-dir", str(out), "--json", *given]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {name: report[name] for name in options.as_dict()} == options.as_dict()
+    for path, q in zip(photos[:2], quantize_many(photos[:2], 6, options=options)):
+        np.testing.assert_array_equal(read_image(out / path.name), q.image)
 
 
 MANY_CASES = [
