@@ -21,7 +21,7 @@ from .._validation import check_palette_size
 from ..collection import SavedImage, local_cluster, output_paths, quantize_many
 from ..image import check_quantized_output, probe_image
 from .parser import kmeans_options
-from .report import PROG, build_report, emit, file_report, warnings_as_notes
+from .report import PROG, WrittenFile, build_report, emit, warnings_as_notes
 from .signals import Done, signals_deferred
 
 __all__ = ["run", "dask_client"]
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace, done: Done) -> int:
         raise
     seconds = time.perf_counter() - start
     _print_progress(results)
-    files = [_file_report(result) for result in results]
+    files = [_written(result) for result in results]
     where = _where(args)
     report = build_report(
         args, options, files, k=args.k, seconds=seconds, many=True, shared_palette=args.shared_palette, where=where
@@ -75,16 +75,18 @@ def run(args: argparse.Namespace, done: Done) -> int:
     return 0
 
 
-def _file_report(saved: SavedImage) -> dict:
-    return file_report(
+def _written(saved: SavedImage) -> WrittenFile:
+    input_bytes = Path(saved.source).stat().st_size
+    return WrittenFile(
         saved.source,
         str(saved.path),
-        (saved.height, saved.width),
-        input_colors=saved.n_distinct,
-        colors=len(saved.palette),
-        mse=saved.mse,
-        input_bytes=Path(saved.source).stat().st_size,
-        output_bytes=saved.bytes,
+        saved.width,
+        saved.height,
+        saved.n_distinct,
+        len(saved.palette),
+        saved.mse,
+        input_bytes,
+        saved.bytes,
     )
 
 

@@ -1,8 +1,8 @@
 """What a command prints: one report, a dict, shown as text or as one JSON object; notes; errors.
 
 :func:`build_report` makes the report of every command — ``compress`` of an image, of an
-animation, and ``compress-many`` — from the k-means options, the run's figures and one
-:func:`file_report` per file written; :func:`format_text` shows any of them as text. Notes
+animation, and ``compress-many`` — from the k-means options, the run's figures and the
+:class:`WrittenFile` of each file written; :func:`format_text` shows any of them as text. Notes
 (``kmeans-lab: note: ...``) and errors (``kmeans-lab: error: ...``) are one line each on stderr.
 """
 
@@ -14,49 +14,36 @@ import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 
 from ..metrics import psnr_from_mse
 from ..options import KMeansOptions
 from ..palette import Palette
 
-__all__ = ["PROG", "build_report", "file_report", "format_text", "emit", "error", "warnings_as_notes"]
+__all__ = ["PROG", "WrittenFile", "build_report", "format_text", "emit", "error", "warnings_as_notes"]
 
 PROG = "kmeans-lab"
 
 
-def file_report(
-    input_name: str,
-    output_name: str,
-    shape: tuple[int, ...],
-    *,
-    input_colors: int | None,
-    colors: int,
-    mse: float,
-    input_bytes: int,
-    output_bytes: int,
-) -> dict:
-    """The report's fields of one file written: names, size, colours, error and bytes.
+@dataclass(frozen=True)
+class WrittenFile:
+    """One file a command wrote, as its report lists it (``mse`` on the [0, 1] scale)."""
 
-    ``shape`` is the image's ``(height, width, ...)``; ``mse`` is on the [0, 1] scale.
-    """
-    return {
-        "input": input_name,
-        "output": output_name,
-        "width": int(shape[1]),
-        "height": int(shape[0]),
-        "input_colors": input_colors,
-        "colors": colors,
-        "mse": mse,
-        "psnr": None if mse == 0 else psnr_from_mse(mse),
-        "input_bytes": input_bytes,
-        "output_bytes": output_bytes,
-    }
+    input: str
+    output: str
+    width: int
+    height: int
+    input_colors: int | None
+    colors: int
+    mse: float
+    input_bytes: int
+    output_bytes: int
 
 
 def build_report(
     args: argparse.Namespace,
     options: KMeansOptions,
-    files: list[dict],
+    files: list[WrittenFile],
     *,
     k: int,
     seconds: float,
@@ -72,8 +59,8 @@ def build_report(
         The parsed command line (``dither``, and ``palette`` where the command has it).
     options : KMeansOptions
         The k-means options of the run, reported field by field.
-    files : list of dict
-        One :func:`file_report` per file written.
+    files : list of WrittenFile
+        The files written.
     k : int
         Colours of the palette.
     seconds : float
@@ -96,17 +83,25 @@ def build_report(
     if palette is not None:
         report |= {"n_iter": palette.n_iter, "converged": palette.converged}
     report |= details | {"seconds": seconds}
+    listed = [asdict(f) | {"psnr": _psnr(f.mse)} for f in files]
     if not many:
-        return report | files[0]
-    pixels = sum(f["width"] * f["height"] for f in files)
-    mse = sum(f["mse"] * f["width"] * f["height"] for f in files) / pixels
-    totals = {"mse": mse, "psnr": None if mse == 0 else psnr_from_mse(mse)}
-    return report | totals | {"output_bytes": sum(f["output_bytes"] for f in files), "files": files}
+        return report | listed[0]
+    mse = sum(f.mse * f.width * f.height for f in files) / sum(f.width * f.height for f in files)
+    return report | {
+        "mse": mse,
+        "psnr": _psnr(mse),
+        "output_bytes": sum(f.output_bytes for f in files),
+        "files": listed,
+    }
+
+
+def _psnr(mse: float) -> float | None:
+    return None if mse == 0 else psnr_from_mse(mse)
 
 
 @contextmanager
 def warnings_as_notes() -> Iterator[list[str]]:
-    """The library's warnings in the block, as the list of their messages (filled when the block ends)."""
+    """The notes of the block: a list to add to, and the library's warnings, added when the block ends."""
     notes: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -118,7 +113,7 @@ def emit(report: dict, notes: list[str], *, as_json: bool) -> None:
     """Print the notes (once each, on stderr), then the report as text or JSON on stdout."""
     for note in dict.fromkeys(notes):
         print(f"{PROG}: note: {note}", file=sys.stderr)
-    print(json.dumps(report) if as_json else format_text(report), file=sys.stdout)
+    print(json.dumps(report) if as_json else format_text(report))
 
 
 def error(message: str) -> int:
@@ -128,29 +123,28 @@ def error(message: str) -> int:
 
 
 def format_text(report: dict) -> str:
-    """The report as lines of text: one block per file, or a table for ``compress-many``."""
+    """The report as lines of text: one block for a file (of one image or an animation), a table for many."""
     if "files" in report:
         return _format_many(report)
-    frames = "frames" in report
-    how = _how(report) if not frames else f"one palette for every frame; {_how(report)}"
+    r, frames = report, "frames" in report
+    how = f"one palette for every frame; {_how(r)}" if frames else _how(r)
+    in_frames = f"{r['frames']} frames, " if frames else ""
+    out_frames = f"{r['frames_written']} frames ({_loop_text(r['loop'])}), " if frames else ""
     return "\n".join(
         [
-            f"input    {report['input']}  {report['width']}x{report['height']}, "
-            + (f"{report['frames']} frames, " if frames else "")
-            + f"{report['input_colors']:,} colours, {report['input_bytes']:,} bytes",
-            f"k        {report['k']}  ({how})",
-            f"mse      {report['mse']:.6g}  ({_mse_meaning(report)})",
-            f"psnr     {_psnr_text(report['psnr'], ' dB')}",
-            f"seconds  {report['seconds']:.3f}  ({_seconds_meaning(report)})",
-            f"output   {report['output']}  {report['colors']} colours, "
-            + (f"{report['frames_written']} frames ({_loop_text(report['loop'])}), " if frames else "")
-            + f"{report['output_bytes']:,} bytes",
+            f"input    {r['input']}  {r['width']}x{r['height']}, {in_frames}"
+            f"{r['input_colors']:,} colours, {r['input_bytes']:,} bytes",
+            f"k        {r['k']}  ({how})",
+            f"mse      {r['mse']:.6g}  ({_mse_meaning(r)})",
+            f"psnr     {_psnr_text(r['psnr'], ' dB')}",
+            f"seconds  {r['seconds']:.3f}  ({_seconds_meaning(r)})",
+            f"output   {r['output']}  {r['colors']} colours, {out_frames}{r['output_bytes']:,} bytes",
         ]
     )
 
 
 def _how(report: dict) -> str:
-    """How the palette was made: given, or the k-means run; and how the pixels were mapped."""
+    """How the palette was made (given, or by the k-means), and how the pixels were mapped to it."""
     if report["palette"]:
         how = f"the palette of {report['palette']}"
     else:
@@ -163,9 +157,8 @@ def _how(report: dict) -> str:
 def _mse_meaning(report: dict) -> str:
     if report.get("alpha"):
         return "premultiplied RGBA: squared error of R, G, B and A summed, / 3 per pixel, [0, 1] scale"
-    if "frames" in report:
-        return "mean over every frame's pixels and channels, [0, 1] scale"
-    return "mean over pixels and channels, [0, 1] scale"
+    frames = "every frame's " if "frames" in report else ""
+    return f"mean over {frames}pixels and channels, [0, 1] scale"
 
 
 def _seconds_meaning(report: dict) -> str:
@@ -174,9 +167,7 @@ def _seconds_meaning(report: dict) -> str:
             "the whole search for K: quantizing and measuring each K tried, excluding decoding and saving; "
             f"the final K alone {report['seconds_final']:.3f}"
         )
-    if "frames" in report:
-        return "quantization of every frame, excluding decoding and saving"
-    return "quantization, excluding decoding and saving"
+    return f"quantization{' of every frame' if 'frames' in report else ''}, excluding decoding and saving"
 
 
 def _psnr_text(psnr: float | None, unit: str = "") -> str:
