@@ -544,3 +544,21 @@ def test_ctrl_c_during_quantization_is_one_line(tmp_path, capsys, monkeypatch, p
     assert capsys.readouterr().err.splitlines() == ["kmeans-lab: interrupted by SIGINT; nothing written"]
     assert list(tmp_path.iterdir()) == []
     assert signal.getsignal(signal.SIGINT) is handler_before
+
+
+def test_a_stop_whose_exception_is_swallowed_still_ends_the_run_as_stopped(tmp_path, capsys, monkeypatch, photo_path):
+    """C code that imports a module can swallow the KeyboardInterrupt of a stop: the run still exits 143."""
+    real_quantize = cli.compress.quantize
+
+    def swallowing(*args, **kwargs):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler raises before this ends
+        except KeyboardInterrupt:
+            pass  # as an extension's initialisation may
+        return real_quantize(*args, **kwargs)
+
+    monkeypatch.setattr(cli.compress, "quantize", swallowing)
+    out = tmp_path / "o.png"
+    assert main(["compress", str(photo_path), "-k", "4", "-o", str(out)]) == 143
+    assert capsys.readouterr().err.splitlines() == [f"kmeans-lab: interrupted by SIGTERM; {out} was written"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import signal
@@ -330,3 +331,24 @@ def test_compress_many_on_a_cluster_stops_cleanly_on_sigterm(tmp_path, delay):
     assert not (tmp_path / "out").exists()
     psutil.wait_procs(children, timeout=30)
     assert not [p for p in children if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_a_stop_while_dask_is_imported_stops_before_any_work(photos, tmp_path, capsys, monkeypatch):
+    """Importing distributed runs C code that can swallow a stop's exception: the signal waits for the import."""
+    import kmeans_lab.cli.many as many
+
+    real_require = many.require
+
+    def require_while_stopped(*args, **kwargs):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass  # as _elementtree's initialisation does, imported by distributed
+        return real_require(*args, **kwargs)
+
+    monkeypatch.setattr(many, "require", require_while_stopped)
+    out = tmp_path / "out"
+    assert main(["compress-many", *map(str, photos), "-k", "4", "--out-dir", str(out), "--workers", "1"]) == 143
+    assert capsys.readouterr().err.splitlines() == ["kmeans-lab: interrupted by SIGTERM; nothing written"]
+    assert not out.exists()

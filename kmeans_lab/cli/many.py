@@ -129,7 +129,8 @@ def dask_client(args: argparse.Namespace) -> Iterator[object | None]:
         yield None
         return
     try:
-        distributed = require("distributed", "--workers and --scheduler", extra="distributed")
+        with signals_deferred():  # the import runs C code that can swallow the exception of a stop
+            distributed = require("distributed", "--workers and --scheduler", extra="distributed")
     except ImportError as exc:
         raise ValueError(str(exc)) from None
     # A stop signal cuts the client's gather short; asyncio would then report its waiting task's

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from .report import PROG
 
@@ -25,9 +26,10 @@ STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SI
 
 @dataclass
 class Done:
-    """What a run has written so far: the end of the line a stop prints."""
+    """What a run has written so far (the end of the line a stop prints), and the signal that stopped it."""
 
     summary: str = "nothing written"
+    stopped_by: int | None = None
 
 
 class Stopped(KeyboardInterrupt):
@@ -38,9 +40,10 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
-def _raise_stopped(signum: int, frame: object) -> None:
+def _stop(done: Done, signum: int, frame: object) -> None:
     for sig in STOP_SIGNALS:  # one stop is enough: let the cleanup finish undisturbed
         signal.signal(sig, signal.SIG_IGN)
+    done.stopped_by = signum
     raise Stopped(signum)
 
 
@@ -81,12 +84,19 @@ def signals_deferred() -> Iterator[None]:
 
 
 def run_stoppable(command: Callable[[Done], int]) -> int:
-    """``command(done)``'s exit status, or 128 + N after one line on stderr if signal N stopped it."""
+    """``command(done)``'s exit status, or 128 + N after one line on stderr if signal N stopped it.
+
+    A stop counts even if its exception never reached here: C code that imports a module
+    (an extension's initialisation) can swallow it, and the run then ends as stopped, not
+    as a success.
+    """
     done = Done()
-    with _signals_handled_by(_raise_stopped):
+    with _signals_handled_by(partial(_stop, done)):
         try:
-            return command(done)
-        except KeyboardInterrupt as exc:  # Ctrl-C outside the handler's reach, or a Stopped
-            signum = getattr(exc, "signum", signal.SIGINT)
-            print(f"{PROG}: interrupted by {signal.Signals(signum).name}; {done.summary}", file=sys.stderr)
-            return 128 + signum
+            status = command(done)
+        except KeyboardInterrupt as exc:  # a Stopped, or Ctrl-C where no handler of ours was installed
+            done.stopped_by = getattr(exc, "signum", signal.SIGINT)
+        if done.stopped_by is None:
+            return status
+        print(f"{PROG}: interrupted by {signal.Signals(done.stopped_by).name}; {done.summary}", file=sys.stderr)
+        return 128 + done.stopped_by
