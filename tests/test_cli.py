@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 import kmeans_lab.cli as cli
-from kmeans_lab import choose_k, mse, psnr, quantize, read_image
+from kmeans_lab import choose_k, mse, psnr, quantize, read_frames, read_image
 from kmeans_lab.cli import main
 from kmeans_lab.histogram import distinct_colors
 from kmeans_lab.image import save_rgb
@@ -562,3 +562,73 @@ def test_a_stop_whose_exception_is_swallowed_still_ends_the_run_as_stopped(tmp_p
     out = tmp_path / "o.png"
     assert main(["compress", str(photo_path), "-k", "4", "-o", str(out)]) == 143
     assert capsys.readouterr().err.splitlines() == [f"kmeans-lab: interrupted by SIGTERM; {out} was written"]
+
+
+# --- standard input and output: - ----------------------------------------------------------------
+
+
+def _run_cli(argv: list[str], cwd: Path, stdin: bytes = b"") -> subprocess.CompletedProcess:
+    """``python -m kmeans_lab ARGV`` with bytes on stdin; its own empty temporary folder, to see what it leaves."""
+    tmp = cwd / "tmp"
+    tmp.mkdir(exist_ok=True)
+    env = dict(os.environ, TMPDIR=str(tmp))
+    done = subprocess.run(
+        [sys.executable, "-m", "kmeans_lab", *argv], input=stdin, capture_output=True, cwd=cwd, env=env, timeout=300
+    )
+    assert list(tmp.iterdir()) == []  # the staging folder is gone, however the run ended
+    return done
+
+
+def test_dash_reads_stdin_and_writes_stdout_with_the_report_on_stderr(tmp_path, photo_path):
+    """``kmeans-lab - -k K < in > out``: stdout holds the image alone, byte for byte the file a compress writes."""
+    assert main([str(photo_path), "-k", "4", "-o", str(tmp_path / "file.png")]) == 0
+    done = _run_cli(["-", "-k", "4"], tmp_path, stdin=photo_path.read_bytes())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (tmp_path / "file.png").read_bytes()
+    report = done.stderr.decode().splitlines()
+    assert report[0].startswith("input    -  451x300") and report[-1].startswith("output   -  4 colours")
+
+
+def test_dash_output_takes_format_and_json_goes_to_stderr(tmp_path, photo_path):
+    done = _run_cli([str(photo_path), "-k", "6", "-o", "-", "--format", "gif", "--json"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(b"GIF8")
+    report = json.loads(done.stderr.decode().splitlines()[-1])
+    assert (report["input"], report["output"], report["output_bytes"]) == (str(photo_path), "-", len(done.stdout))
+    (tmp_path / "out.gif").write_bytes(done.stdout)
+    np.testing.assert_array_equal(read_image(tmp_path / "out.gif"), quantize(read_image(photo_path), 6).image)
+
+
+def test_dash_animation_through_stdin_and_stdout_keeps_every_frame(tmp_path):
+    source = multi_frame_file(tmp_path / "anim.gif", duration=100, loop=0)
+    done = _run_cli(["-", "-k", "3", "-o", "-", "--format", ".gif"], tmp_path, stdin=source.read_bytes())
+    assert done.returncode == 0, done.stderr
+    (tmp_path / "out.gif").write_bytes(done.stdout)
+    assert len(read_frames(tmp_path / "out.gif")) == 3
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "message"),
+    [
+        (["-", "-k", "4"], b"this is not an image\n", r"stdin: not an image file"),
+        (["-", "-k", "4"], b"", r"stdin: empty file \(0 bytes\)"),
+        (["-", "--target-psnr", "30", "--format", "jpg"], b"", r"standard output: --target-psnr .* use a \.png output"),
+        (["-", "-k", "300"], b"", r"K=300: a palette PNG holds at most 256 colours"),
+        (["-", "-k", "4", "--format", "png2"], b"", r"argument --format: must be one of png, .*got 'png2'"),
+    ],
+)
+def test_dash_errors_are_one_line_and_write_nothing_to_stdout(tmp_path, argv, stdin, message):
+    done = _run_cli(argv, tmp_path, stdin=stdin)
+    lines = done.stderr.decode().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, lines
+    assert lines[0].startswith("kmeans-lab: error: ") and re.search(message, lines[0]), lines[0]
+    assert done.stdout == b""
+
+
+def test_format_names_the_default_output_and_must_agree_with_a_suffix(tmp_path, capsys, photo_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main([str(photo_path), "-k", "3", "--format", "gif"]) == 0
+    assert read_image(tmp_path / "chelsea_k3.gif").shape == (300, 451, 3)
+    assert _exit_status([str(photo_path), "-k", "3", "-o", str(tmp_path / "o.png"), "--format", "jpg"]) == 2
+    assert "o.png: its suffix names another format than --format jpg" in capsys.readouterr().err
+    assert _exit_status([str(photo_path), "-k", "3", "-o", str(tmp_path / "o.jpeg"), "--format", "jpg"]) == 0

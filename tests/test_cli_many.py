@@ -91,7 +91,7 @@ def test_compress_many_one_palette_each_text_output(photos, tmp_path, capsys):
 def test_compress_many_on_a_local_cluster_of_its_own(photos, tmp_path, capsys):
     done = subprocess.run(
         [sys.executable, "-m", "kmeans_lab", "compress-many", *map(str, photos[:2]), "-k", "4"]
-        + ["--out-dir", str(tmp_path), "--workers", "1", "--suffix", ".gif", "--json"],
+        + ["--out-dir", str(tmp_path), "--workers", "1", "--format", "gif", "--json"],
         capture_output=True,
         text=True,
         timeout=300,

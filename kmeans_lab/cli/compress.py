@@ -12,6 +12,7 @@ is checked first (:func:`_check_before_work`), so a refusal leaves nothing writt
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import warnings
 from dataclasses import replace
@@ -24,7 +25,15 @@ from .._validation import check_palette_size
 from ..animation import ANIMATION_SUFFIXES, read_frames, save_animation, stored_durations
 from ..choose import choose_k
 from ..histogram import ColorHistogram, distinct_colors, row_chunks
-from ..image import ImageInfo, check_output_path, check_quantized_output, probe_image, read_image, read_palette
+from ..image import (
+    OUTPUT_FORMATS,
+    ImageInfo,
+    check_output_path,
+    check_quantized_output,
+    probe_image,
+    read_image,
+    read_palette,
+)
 from ..metrics import mse, palette_mse
 from ..options import KMeansOptions
 from ..palette import Palette, Quantized
@@ -33,6 +42,7 @@ from ..spaces import encoder
 from .parser import kmeans_options
 from .report import WrittenFile, build_report, emit, warnings_as_notes
 from .signals import Done
+from .streams import STDIO, send_to_stdout, staged
 
 __all__ = ["Job", "run"]
 
@@ -54,11 +64,12 @@ class Job(NamedTuple):
     options : KMeansOptions
         Its k-means options, built once.
     input, output : str
-        INPUT and OUTPUT as the command line names them (OUTPUT by default named after INPUT).
+        INPUT and OUTPUT as the command line names them (OUTPUT by default named after INPUT);
+        ``-`` is standard input or output.
     suffix : str
-        The output's format, as a lower-case suffix (``.png``).
+        The output's format, as a lower-case suffix (``.png``): OUTPUT's, or ``--format``'s.
     source, target : pathlib.Path
-        The files read and written.
+        The files read and written (for ``-``, staged copies: :mod:`.streams`).
     """
 
     args: argparse.Namespace
@@ -69,17 +80,23 @@ class Job(NamedTuple):
     source: Path
     target: Path
 
+    @property
+    def shown_input(self) -> str:
+        """INPUT as messages name it."""
+        return "stdin" if self.input == STDIO else self.input
+
 
 def run(args: argparse.Namespace, done: Done) -> int:
     """Run ``compress``; return the exit status (a refusal raises ``ValueError`` before anything is written)."""
     job = _job(args)
-    with warnings_as_notes() as notes:
+    with staged(job.input, job.output, job.suffix) as (source, target), warnings_as_notes() as notes:
+        job = job._replace(source=source, target=target)
         palette, info = _check_before_work(job)
         if info.animated and job.suffix in ANIMATION_SUFFIXES:  # every frame, one palette
             report = _compress_animation(job, palette, notes, done)
         else:
             report = _compress_image(job, palette, info, notes, done)
-    emit(report, notes, as_json=args.json)
+    emit(report, notes, as_json=args.json, stream=sys.stderr if job.output == STDIO else sys.stdout)
     return 0
 
 
@@ -89,33 +106,42 @@ def _job(args: argparse.Namespace) -> Job:
         raise ValueError("give the input once: INPUT or --image, not both")
     source = args.input or args.image
     if source is None:
-        raise ValueError("no input image given (INPUT or --image)")
+        raise ValueError("no input image given (INPUT, - for standard input, or --image)")
     choosing = args.target_psnr is not None or args.max_bytes is not None
     if args.k is None and not choosing and args.palette is None:
         raise ValueError("no K given (-k K, --num_clusters K, --target-psnr DB, --max-bytes N or --palette FILE)")
     output = args.output or _default_output(args, source)
-    suffix = Path(output).suffix.lower()
+    suffix = (args.format or ".png") if output == STDIO else Path(output).suffix.lower()
+    if output != STDIO and args.format and OUTPUT_FORMATS.get(suffix) != OUTPUT_FORMATS[args.format]:
+        raise ValueError(f"{output}: its suffix names another format than --format {args.format[1:]}")
     if choosing and suffix != ".png":
-        raise ValueError(f"{output}: --target-psnr and --max-bytes write a palette PNG; use a .png output")
+        shown = "standard output" if output == STDIO else output
+        raise ValueError(f"{shown}: --target-psnr and --max-bytes write a palette PNG; use a .png output")
     return Job(args, kmeans_options(args), source, output, suffix, Path(source), Path(output))
 
 
 def _default_output(args: argparse.Namespace, source: str) -> str:
-    """INPUT's stem tagged with how K was chosen, in the current folder."""
+    """Standard output for standard input; else INPUT's stem tagged with how K was chosen, in the current folder."""
+    if source == STDIO:
+        return STDIO
     if args.target_psnr is not None:
         tag = f"psnr{args.target_psnr:g}"
     elif args.max_bytes is not None:
         tag = f"max{args.max_bytes:g}"
     else:
         tag = Path(args.palette).stem if args.palette else f"k{args.k}"
-    return f"{Path(source).stem}_{tag}.png"
+    return f"{Path(source).stem}_{tag}{args.format or '.png'}"
 
 
 def _check_before_work(job: Job) -> tuple[Palette | None, ImageInfo]:
     """The ``--palette``, and what INPUT's header says, once every check that needs no pixels has passed."""
     args = job.args
     palette = Palette.from_colors(read_palette(args.palette, max_pixels=None)) if args.palette else None
-    check_output_path(job.target, inputs=(job.source,), k=args.k if palette is None else len(palette))
+    k = args.k if palette is None else len(palette)
+    if job.output != STDIO:
+        check_output_path(job.target, inputs=(job.source,), k=k)
+    elif k is not None:  # K within the format
+        check_quantized_output(job.target, k)
     if args.k is not None and args.dither == "floyd-steinberg":
         check_palette_size(args.k, "--dither maps to", label="K")
     return palette, probe_image(job.source, max_pixels=args.max_pixels)
@@ -130,18 +156,23 @@ def _check_alpha_options(job: Job) -> None:
         encoder(args.color_space, 4)  # the library knows which spaces cluster premultiplied RGBA
     except ValueError:
         raise ValueError(
-            f"{job.input}: has transparency, clustered in premultiplied rgb only; "
+            f"{job.shown_input}: has transparency, clustered in premultiplied rgb only; "
             f"drop --color-space {args.color_space}, {advice}"
         ) from None
     if args.dither == "floyd-steinberg":
         raise ValueError(
-            f"{job.input}: has transparency; Floyd-Steinberg dithering takes RGB only: use --dither ordered, {advice}"
+            f"{job.shown_input}: has transparency; Floyd-Steinberg dithering takes RGB only: "
+            f"use --dither ordered, {advice}"
         )
 
 
 def _delivered(job: Job, done: Done) -> None:
-    """After the save: a stop now says what was written."""
-    done.summary = f"{job.output} was written"
+    """After the save: a staged image goes to standard output; a stop now says what was written."""
+    if job.output == STDIO:
+        send_to_stdout(job.target)
+        done.summary = "the image was written to standard output"
+    else:
+        done.summary = f"{job.output} was written"
 
 
 def _compress_image(job: Job, palette: Palette | None, info: ImageInfo, notes: list[str], done: Done) -> dict:
@@ -219,7 +250,9 @@ def _compress_animation(job: Job, palette: Palette | None, notes: list[str], don
     """Every frame to one palette fitted on the sum of their histograms, saved as a GIF or APNG; the report."""
     args = job.args
     if args.k is None and palette is None:
-        raise ValueError(f"{job.input}: an animation takes -k K or --palette FILE, not --target-psnr or --max-bytes")
+        raise ValueError(
+            f"{job.shown_input}: an animation takes -k K or --palette FILE, not --target-psnr or --max-bytes"
+        )
     animation = read_frames(job.source, max_pixels=args.max_pixels)
     start = time.perf_counter()
     histogram = sum(ColorHistogram.from_image(frame) for frame in animation.frames)

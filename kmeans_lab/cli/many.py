@@ -30,7 +30,7 @@ __all__ = ["run", "dask_client"]
 def run(args: argparse.Namespace, done: Done) -> int:
     """Run ``compress-many``; return the exit status (errors raise ``ValueError`` before anything is written)."""
     inputs = [Path(p) for p in args.inputs]
-    suffix = args.suffix
+    suffix = args.format or ".png"
     # Before any work: every input an image, every output writable, K within the format.
     for path in inputs:
         probe_image(path, max_pixels=args.max_pixels)

@@ -46,6 +46,14 @@ def kmeans_options(args: argparse.Namespace) -> KMeansOptions:
     return KMeansOptions(**{field.name: getattr(args, field.name) for field in fields(KMeansOptions)})
 
 
+def _output_format(text: str) -> str:
+    """A ``--format``: a format's name or suffix (``png``, ``.JPG``), as the lower-case suffix (``.png``)."""
+    suffix = "." + text.lower().lstrip(".")
+    if suffix not in OUTPUT_FORMATS:
+        raise argparse.ArgumentTypeError(f"must be one of {', '.join(s[1:] for s in OUTPUT_FORMATS)}, got {text!r}")
+    return suffix
+
+
 def with_command(argv: list[str]) -> list[str]:
     """``argv`` with its command: ``compress`` unless it names one, or asks for the overall help or version."""
     if argv and argv[0] in (*COMMANDS, "-h", "--help", "--version"):
@@ -94,7 +102,16 @@ def _shared_options() -> list[argparse.ArgumentParser]:
         metavar="N",
         help=f"refuse an input of more than N pixels (default {DEFAULT_MAX_PIXELS:,}, Pillow's bomb limit)",
     )
-    common.add_argument("--json", action="store_true", help="print the report as one JSON object instead of text")
+    formats = ", ".join(suffix[1:] for suffix in OUTPUT_FORMATS)
+    common.add_argument(
+        "--format",
+        type=_output_format,
+        help=f"output format where no file name gives it (-o -, the default name, compress-many): {formats} "
+        "(default png)",
+    )
+    common.add_argument(
+        "--json", action="store_true", help="print the report as one JSON object (on stderr when the image goes to -)"
+    )
     return [kmeans, common]
 
 
@@ -106,9 +123,12 @@ def _add_compress(commands, shared: list[argparse.ArgumentParser]) -> None:
         help="quantize an image, or every frame of an animation, to K colours (the default command)",
         description="Quantize INPUT to K colours by exact k-means on its distinct colours and write OUTPUT, in the "
         "format of its suffix: .png a palette PNG (K <= 256, smallest bit depth, tRNS for transparency), .gif a GIF, "
-        ".jpg .pdf .webp .tif .bmp RGB(A). An animation into a .gif or .png keeps every frame, with one palette.",
+        ".jpg .pdf .webp .tif .bmp RGB(A). An animation into a .gif or .png keeps every frame, with one palette. "
+        "INPUT - reads standard input; OUTPUT - (the default for INPUT -) writes standard output in --format "
+        "(default png) and the report goes to stderr, so that stdout holds the image alone: "
+        f"'{PROG} - -k 16 < a.png > b.png'.",
     )
-    compress.add_argument("input", nargs="?", metavar="INPUT", help="the image file")
+    compress.add_argument("input", nargs="?", metavar="INPUT", help="the image file; - reads standard input")
     compress.add_argument("--image", metavar="INPUT", help="same as INPUT (the second report's spelling)")
     how_many = compress.add_mutually_exclusive_group()
     how_many.add_argument("-k", "--k", "--num_clusters", dest="k", type=option_type("k"), help="number of colours")
@@ -122,7 +142,7 @@ def _add_compress(commands, shared: list[argparse.ArgumentParser]) -> None:
         "--palette", metavar="FILE", help="instead of -k: the palette of FILE (a palette image, or <= 256 colours)"
     )
     compress.add_argument(
-        "-o", "--output", help="file to write, never INPUT (default: INPUT's name with _k<K>.png, here)"
+        "-o", "--output", help="file to write, never INPUT; - writes standard output (default: INPUT_k<K>.png, here)"
     )
     compress.add_argument(
         "--background",
@@ -145,7 +165,7 @@ def _add_compress_many(commands, shared: list[argparse.ArgumentParser]) -> None:
     many.add_argument("inputs", nargs="+", metavar="INPUT", help="the image files")
     many.add_argument("-k", "--k", dest="k", type=option_type("k"), required=True, help="number of colours")
     many.add_argument("--out-dir", required=True, metavar="DIR", help="folder to write to (created if missing)")
-    many.add_argument("--suffix", default=".png", choices=sorted(OUTPUT_FORMATS), help="output format (default .png)")
+    many.add_argument("--suffix", dest="format", type=_output_format, help="same as --format (.png, .gif, ...)")
     many.add_argument(
         "--shared-palette",
         action=argparse.BooleanOptionalAction,

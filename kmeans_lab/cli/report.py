@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from typing import TextIO
 
 from ..metrics import psnr_from_mse
 from ..options import KMeansOptions
@@ -109,11 +110,11 @@ def warnings_as_notes() -> Iterator[list[str]]:
     notes.extend(str(w.message) for w in caught)
 
 
-def emit(report: dict, notes: list[str], *, as_json: bool) -> None:
-    """Print the notes (once each, on stderr), then the report as text or JSON on stdout."""
+def emit(report: dict, notes: list[str], *, as_json: bool, stream: TextIO | None = None) -> None:
+    """Print the notes (once each, on stderr), then the report as text or JSON on ``stream`` (default stdout)."""
     for note in dict.fromkeys(notes):
         print(f"{PROG}: note: {note}", file=sys.stderr)
-    print(json.dumps(report) if as_json else format_text(report))
+    print(json.dumps(report) if as_json else format_text(report), file=stream or sys.stdout)
 
 
 def error(message: str) -> int:
