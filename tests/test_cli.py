@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import os
@@ -20,6 +21,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import kmeans_lab
 import kmeans_lab.cli as cli
 from kmeans_lab import choose_k, mse, psnr, quantize, read_frames, read_image
 from kmeans_lab.cli import main
@@ -407,22 +409,65 @@ def shared_dir():
     shutil.rmtree(path)
 
 
-def _run_unprivileged(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    """`python -m kmeans_lab ARGV` as user 65534 when we are root (as ourselves otherwise)."""
-    command = [sys.executable, "-m", "kmeans_lab", *argv]
-    drop: dict = {}
-    if os.geteuid() == 0:
-        try:
-            pwd.getpwuid(UNPRIVILEGED)
-        except KeyError:
-            pytest.skip(f"running as root and there is no user {UNPRIVILEGED} to drop to")
-        drop = dict(user=UNPRIVILEGED, group=UNPRIVILEGED, extra_groups=[])
-        probe = subprocess.run([sys.executable, "-c", "import kmeans_lab"], cwd=cwd, capture_output=True, **drop)
-        if probe.returncode != 0:
-            pytest.skip(f"user {UNPRIVILEGED} cannot run this interpreter or import kmeans_lab")
-    elif sys.platform == "win32":  # pragma: no cover
+# The child prints the kmeans_lab it imported and its effective capabilities (root's power over permissions).
+_PROBE = (
+    "import kmeans_lab; print(kmeans_lab.__file__); "
+    "print(open('/proc/self/status').read().split('CapEff:')[1].split()[0])"
+)
+
+
+def _probe(prefix: list[str], options: dict) -> str | None:
+    """Why ``prefix + [python, ...]`` with ``subprocess`` ``options`` cannot serve as an unprivileged run, or None."""
+    try:
+        done = subprocess.run(
+            [*prefix, sys.executable, "-c", _PROBE], cwd="/", capture_output=True, text=True, **options
+        )
+    except OSError as exc:  # exec itself refused, e.g. an interpreter inside a private (0700) folder
+        return f"cannot start {sys.executable} ({exc.strerror})"
+    lines = done.stdout.split()
+    if done.returncode != 0 or len(lines) != 2:
+        return f"the interpreter fails there ({done.stderr.strip().splitlines()[-1:]})"
+    if lines[0] != kmeans_lab.__file__:  # e.g. this checkout unreachable, and another one installed
+        return f"it imports {lines[0]}, not {kmeans_lab.__file__}"
+    return None if int(lines[1], 16) == 0 else f"it keeps capabilities {lines[1]}"
+
+
+@functools.cache
+def _unprivileged() -> tuple[list[str], dict]:
+    """How to run the CLI without root's power over file permissions: a command prefix and ``subprocess`` options.
+
+    As ourselves when we are not root. As root: user 65534, when it can run this interpreter
+    and import this checkout (not from inside a private ``mktemp -d`` folder, mode 0700); else
+    root without capabilities (``setpriv``), which reaches whatever root owns but obeys the
+    permission bits as their owner: the tests' modes (0000, 0444, 0555) refuse the owner too.
+    """
+    if sys.platform == "win32":  # pragma: no cover
         pytest.skip("POSIX permissions")
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300, check=False, **drop)
+    if os.geteuid() != 0:
+        return [], {}
+    reasons = []
+    try:
+        pwd.getpwuid(UNPRIVILEGED)
+        nobody = dict(user=UNPRIVILEGED, group=UNPRIVILEGED, extra_groups=[])
+        reason = _probe([], nobody)
+        if reason is None:
+            return [], nobody
+        reasons.append(f"as user {UNPRIVILEGED}: {reason}")
+    except KeyError:
+        reasons.append(f"there is no user {UNPRIVILEGED}")
+    setpriv = shutil.which("setpriv")
+    capless = [setpriv, "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--"] if setpriv else []
+    reason = _probe(capless, {}) if setpriv else "no setpriv (util-linux) to drop root's capabilities"
+    if reason is None:
+        return capless, {}
+    pytest.skip("cannot run the CLI unprivileged: " + "; ".join([*reasons, f"as root without capabilities: {reason}"]))
+
+
+def _run_unprivileged(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """``python -m kmeans_lab ARGV`` without the power to bypass file permissions (see :func:`_unprivileged`)."""
+    prefix, options = _unprivileged()
+    command = [*prefix, sys.executable, "-m", "kmeans_lab", *argv]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300, check=False, **options)
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
