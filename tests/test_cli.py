@@ -379,8 +379,13 @@ def test_cli_oklab(tmp_path, capsys, photo_path):
     [
         ("rgba", [], "out.jpg", r"out\.jpg: JPEG cannot store transparency; .*background"),
         ("rgba", [], "out.bmp", r"out\.bmp: BMP cannot store transparency"),
-        ("la", ["--color-space", "lab"], "out.png", r"input\.png: has transparency, .*drop --color-space lab"),
-        ("p_transparency", ["--dither"], "out.png", r"input\.png: has transparency; .*use --dither ordered"),
+        ("la", ["--color-space", "lab"], "out.png", r"input\.png: has transparency, which --color-space lab .*drop it"),
+        (
+            "p_transparency",
+            ["--dither"],
+            "out.png",
+            r"input\.png: has transparency, which --dither floyd-.*--dither ordered",
+        ),
     ],
 )
 def test_cli_alpha_bad_input(tmp_path, capsys, kind, args, output, message):

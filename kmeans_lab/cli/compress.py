@@ -149,20 +149,17 @@ def _check_before_work(job: Job) -> tuple[Palette | None, ImageInfo]:
 
 def _check_alpha_options(job: Job) -> None:
     """Refuse, before quantizing, what an image with transparency cannot take, in the command line's words."""
-    args = job.args
-    advice = "or give --background COLOR to composite the image first"
+    args, unfit = job.args, None
     check_quantized_output(job.target, args.k or 1, alpha=True)
-    try:
-        encoder(args.color_space, 4)  # the library knows which spaces cluster premultiplied RGBA
-    except ValueError:
-        raise ValueError(
-            f"{job.shown_input}: has transparency, clustered in premultiplied rgb only; "
-            f"drop --color-space {args.color_space}, {advice}"
-        ) from None
     if args.dither == "floyd-steinberg":
+        unfit = "--dither floyd-steinberg cannot take: use --dither ordered"
+    try:
+        encoder(args.color_space, 4)  # the library knows the spaces that cluster premultiplied RGBA
+    except ValueError:
+        unfit = f"--color-space {args.color_space} cannot take: drop it"
+    if unfit:
         raise ValueError(
-            f"{job.shown_input}: has transparency; Floyd-Steinberg dithering takes RGB only: "
-            f"use --dither ordered, {advice}"
+            f"{job.shown_input}: has transparency, which {unfit}, or give --background COLOR to composite it first"
         )
 
 

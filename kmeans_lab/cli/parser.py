@@ -85,7 +85,8 @@ def _shared_options() -> list[argparse.ArgumentParser]:
         kind, text = _KMEANS_OPTIONS[field.name]
         how = dict(choices=kind) if isinstance(kind, tuple) else dict(type=option_type(field.name), metavar=kind)
         group.add_argument("--" + field.name.replace("_", "-"), default=field.default, help=text, **how)
-    common = _Parser(add_help=False)
+    parent = _Parser(add_help=False)
+    common = parent.add_argument_group("reading, mapping and output options")
     common.add_argument(
         "--dither",
         nargs="?",
@@ -112,7 +113,7 @@ def _shared_options() -> list[argparse.ArgumentParser]:
     common.add_argument(
         "--json", action="store_true", help="print the report as one JSON object (on stderr when the image goes to -)"
     )
-    return [kmeans, common]
+    return [kmeans, parent]
 
 
 def _add_compress(commands, shared: list[argparse.ArgumentParser]) -> None:
