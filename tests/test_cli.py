@@ -682,3 +682,17 @@ def test_format_names_the_default_output_and_must_agree_with_a_suffix(tmp_path, 
     assert _exit_status([str(photo_path), "-k", "3", "-o", str(tmp_path / "o.png"), "--format", "jpg"]) == 2
     assert "o.png: its suffix names another format than --format jpg" in capsys.readouterr().err
     assert _exit_status([str(photo_path), "-k", "3", "-o", str(tmp_path / "o.jpeg"), "--format", "jpg"]) == 0
+
+
+def test_dash_output_closed_early_is_one_line(tmp_path):
+    """``kmeans-lab ... -o - | head -c 10``: one line and status 2, no traceback."""
+    source = tmp_path / "noise.png"
+    Image.fromarray(noise(600, 600)).save(source)  # a 1 MB BMP: far more than a pipe holds
+    command = [sys.executable, "-m", "kmeans_lab", str(source), "-k", "4", "-o", "-", "--format", "bmp"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout.read(2) == b"BM"
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+        process.wait(timeout=120)
+    assert process.returncode == 2, stderr
+    assert stderr.splitlines() == ["kmeans-lab: error: standard output was closed before the whole image was written"]

@@ -10,6 +10,7 @@ file. The folder is removed however the run ends, and messages name ``stdin`` an
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -63,7 +64,17 @@ def staged(source: str, output: str, suffix: str) -> Iterator[tuple[Path, Path]]
 
 
 def send_to_stdout(path: Path) -> None:
-    """Copy a finished staged output to standard output."""
-    with open(path, "rb") as image:
-        shutil.copyfileobj(image, sys.stdout.buffer)
-    sys.stdout.buffer.flush()
+    """Copy a finished staged output to standard output.
+
+    Raises
+    ------
+    ValueError
+        Standard output was closed before the whole image went through (``| head``).
+    """
+    try:
+        with open(path, "rb") as image:
+            shutil.copyfileobj(image, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python exits
+        raise ValueError("standard output was closed before the whole image was written") from None
