@@ -352,3 +352,28 @@ def test_a_stop_while_dask_is_imported_stops_before_any_work(photos, tmp_path, c
     assert main(["compress-many", *map(str, photos), "-k", "4", "--out-dir", str(out), "--workers", "1"]) == 143
     assert capsys.readouterr().err.splitlines() == ["kmeans-lab: interrupted by SIGTERM; nothing written"]
     assert not out.exists()
+
+
+# The JSON keys each report had before the one report builder; it may add keys, never drop one.
+JSON_KEYS = {
+    "compress": "input output width height k target_psnr max_bytes dither dither_method color_space alpha background "
+    "colors input_colors palette init seed n_iter converged mse psnr seconds seconds_final input_bytes output_bytes",
+    "animation": "input output width height frames frames_written durations loop k palette dither color_space colors "
+    "input_colors init seed n_iter converged mse psnr seconds input_bytes output_bytes",
+    "compress-many": "k shared_palette where init seed mse psnr seconds output_bytes files",
+    "file": "input output width height input_colors colors mse psnr input_bytes output_bytes",
+}
+
+
+def test_every_report_keeps_its_json_keys_and_names_every_k_means_option(photos, animation_file, tmp_path, capsys):
+    options = {field.name for field in fields(KMeansOptions)}
+    runs = {
+        "compress": ["compress", str(photos[0]), "-k", "4", "-o", str(tmp_path / "a.png")],
+        "animation": ["compress", str(animation_file), "-k", "4", "-o", str(tmp_path / "b.gif")],
+        "compress-many": ["compress-many", *map(str, photos[:2]), "-k", "4", "--out-dir", str(tmp_path / "many")],
+    }
+    for kind, argv in runs.items():
+        assert main([*argv, "--json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert set(JSON_KEYS[kind].split()) | options <= set(report), kind
+    assert all(set(JSON_KEYS["file"].split()) == set(entry) for entry in report["files"])
