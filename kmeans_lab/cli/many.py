@@ -1,15 +1,15 @@
 """``kmeans-lab compress-many INPUT... -k K --out-dir DIR``: many images, one palette (or one each).
 
-:func:`~kmeans_lab.quantize_many` does the work, in this process or on a Dask cluster; this
-module checks every input and output first, prints a line per file, and reports.
-:func:`dask_client` is the one place that knows about ``--workers`` and ``--scheduler``.
+:func:`~kmeans_lab.quantize_many` does the work on the current Dask scheduler: in this process,
+or on the cluster of ``--workers`` / ``--scheduler`` (:func:`dask_scheduler`, the one place that
+knows of them). This module checks every input and output first, prints a line per file, and
+reports.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -24,7 +24,7 @@ from .parser import kmeans_options
 from .report import PROG, WrittenFile, build_report, emit, warnings_as_notes
 from .signals import Done, signals_deferred
 
-__all__ = ["run", "dask_client"]
+__all__ = ["run", "dask_scheduler"]
 
 
 def run(args: argparse.Namespace, done: Done) -> int:
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace, done: Done) -> int:
     stamps = {path: _stamp(path) for path in paths}  # to tell, if stopped, which files were written
     start = time.perf_counter()
     try:
-        with dask_client(args), warnings_as_notes() as notes:
+        with dask_scheduler(args), warnings_as_notes() as notes:
             results = quantize_many(
                 inputs,
                 args.k,
@@ -117,16 +117,19 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 
 @contextmanager
-def dask_client(args: argparse.Namespace) -> Iterator[object | None]:
-    """The Dask client ``--workers`` or ``--scheduler`` asks for, the current scheduler in the block; closed on exit.
+def dask_scheduler(args: argparse.Namespace) -> Iterator[None]:
+    """Make the Dask cluster ``--workers`` or ``--scheduler`` asks for the current scheduler in the block.
 
-    Without either, yields None: the work runs on Dask's default scheduler in this process.
-
-    ``--workers N`` starts a local cluster whose workers log only errors (not the cancelled
-    tasks of a stopped run), whole even if a stop signal arrives meanwhile.
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``workers``: start a local cluster of that many worker processes (quiet: they log
+        errors only), whole even if a stop signal arrives meanwhile; ``scheduler``: connect
+        to the cluster at that address. Neither: Dask's default scheduler, in this process.
+        What the block started is closed when it ends.
     """
     if args.workers is None and args.scheduler is None:
-        yield None
+        yield
         return
     try:
         with signals_deferred():  # the import runs C code that can swallow the exception of a stop
@@ -138,28 +141,11 @@ def dask_client(args: argparse.Namespace) -> Iterator[object | None]:
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     with ExitStack() as opened:
         if args.workers is not None:
-            # Dask reads this when a worker process imports it: set while the cluster runs, then restored.
-            opened.enter_context(_environment("DASK_LOGGING__DISTRIBUTED", "error"))
             with signals_deferred():
-                cluster = opened.enter_context(local_cluster(args.workers))
-                client = opened.enter_context(distributed.Client(cluster))
+                opened.enter_context(distributed.Client(opened.enter_context(local_cluster(args.workers))))
         else:
             try:
-                client = opened.enter_context(distributed.Client(args.scheduler, timeout="10s"))
+                opened.enter_context(distributed.Client(args.scheduler, timeout="10s"))
             except (OSError, TimeoutError, ValueError) as exc:
                 raise ValueError(f"cannot connect to the Dask scheduler at {args.scheduler}: {exc}") from None
-        yield client
-
-
-@contextmanager
-def _environment(name: str, value: str) -> Iterator[None]:
-    """The environment variable ``name`` set to ``value`` in the block, then restored."""
-    before = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = before
+        yield  # a Client makes itself the current scheduler
