@@ -87,7 +87,25 @@ class Job(NamedTuple):
 
 
 def run(args: argparse.Namespace, done: Done) -> int:
-    """Run ``compress``; return the exit status (a refusal raises ``ValueError`` before anything is written)."""
+    """Run ``compress``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line.
+    done : Done
+        Kept up to date with what has been written, for the line a stop prints.
+
+    Returns
+    -------
+    int
+        The exit status, 0.
+
+    Raises
+    ------
+    ValueError
+        A refusal (:class:`~kmeans_lab.ImageError` too), before anything is written.
+    """
     job = _job(args)
     with staged(job.input, job.output, job.suffix) as (source, target), warnings_as_notes() as notes:
         job = job._replace(source=source, target=target)
@@ -187,7 +205,7 @@ def _compress_image(job: Job, palette: Palette | None, info: ImageInfo, notes: l
     k, result, seconds = _quantize(job, image, palette)
     output_bytes = result.save(job.target)
     _delivered(job, done)
-    error, colors = _palette_stats([image], result.palette, [result.labels])
+    error, colors = _palette_stats([image], [result])
     error, colors = _measure_lossy(image, job, notes, error, colors)
     background = None if args.background is None else "#{:02x}{:02x}{:02x}".format(*args.background)
     fields = dict(target_psnr=args.target_psnr, max_bytes=args.max_bytes, alpha=image.shape[2] == 4)
@@ -211,17 +229,18 @@ def _quantize(job: Job, image: np.ndarray, palette: Palette | None) -> tuple[int
     return k, result, time.perf_counter() - start
 
 
-def _palette_stats(frames: list[np.ndarray], palette: Palette, labels: list[np.ndarray]) -> tuple[float, int]:
-    """The MSE of ``palette[labels]`` against the frames (mean over frames), and the palette colours used.
+def _palette_stats(images: list[np.ndarray], quantized: list[Quantized]) -> tuple[float, int]:
+    """The MSE of the quantized images against the images (mean over images), and the palette colours used.
 
-    That is what a palette PNG, GIF, TIFF or BMP holds; it is measured block by block,
-    never expanding an image.
+    That is what a palette PNG, GIF, TIFF or BMP holds, ``palette[labels]``; it is measured
+    block by block, never expanding an image. The images share one palette.
     """
-    used = np.zeros(len(palette), dtype=bool)
-    for frame_labels in labels:
-        for _, block in row_chunks(frame_labels, _CHUNK_PIXELS):
-            used |= np.bincount(block.reshape(-1), minlength=len(palette)) > 0
-    error = float(np.mean([palette_mse(frame, palette.colors, q) for frame, q in zip(frames, labels)]))
+    colors = quantized[0].palette.colors
+    used = np.zeros(len(colors), dtype=bool)
+    for q in quantized:
+        for _, block in row_chunks(q.labels, _CHUNK_PIXELS):
+            used |= np.bincount(block.reshape(-1), minlength=len(colors)) > 0
+    error = float(np.mean([palette_mse(image, colors, q.labels) for image, q in zip(images, quantized)]))
     return error, int(used.sum())
 
 
@@ -259,17 +278,16 @@ def _compress_animation(job: Job, palette: Palette | None, notes: list[str], don
     frames = [apply_palette(frame, palette, dither=not lossless and args.dither) for frame in animation.frames]
     seconds = time.perf_counter() - start
     output_bytes = save_animation(job.target, frames, animation.durations, animation.loop)
-    labels = [frame.labels for frame in frames]
     _delivered(job, done)
-    kept = stored_durations(job.suffix, labels, animation.durations)
-    if job.suffix == ".gif" and len(kept) < len(labels):
+    kept = stored_durations(job.suffix, [frame.labels for frame in frames], animation.durations)
+    if job.suffix == ".gif" and len(kept) < len(frames):
         notes.append(
-            f"GIF merges identical consecutive frames: {len(labels)} frames written as {len(kept)}, "
+            f"GIF merges identical consecutive frames: {len(frames)} frames written as {len(kept)}, "
             "their durations added"
         )
     if job.suffix == ".gif" and any(duration % 10 for duration in animation.durations):
         notes.append("GIF stores durations in centiseconds: rounded to the nearest 10 ms")
-    error, colors = _palette_stats(animation.frames, palette, labels)
+    error, colors = _palette_stats(animation.frames, frames)
     fields = dict(frames=len(animation), frames_written=len(kept), durations=list(kept), loop=animation.loop)
     fields |= dict(k=len(palette), seconds=seconds, palette=palette)
     return _report(job, animation.frames[0].shape, len(histogram), colors, error, output_bytes, **fields)

@@ -28,7 +28,25 @@ __all__ = ["run", "dask_scheduler"]
 
 
 def run(args: argparse.Namespace, done: Done) -> int:
-    """Run ``compress-many``; return the exit status (errors raise ``ValueError`` before anything is written)."""
+    """Run ``compress-many``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line.
+    done : Done
+        Told, if a stop signal ends the run, how many files were written.
+
+    Returns
+    -------
+    int
+        The exit status, 0.
+
+    Raises
+    ------
+    ValueError
+        A refusal (:class:`~kmeans_lab.ImageError` too), before anything is written.
+    """
     inputs = [Path(p) for p in args.inputs]
     suffix = args.format or ".png"
     # Before any work: every input an image, every output writable, K within the format.

@@ -42,7 +42,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def kmeans_options(args: argparse.Namespace) -> KMeansOptions:
-    """The :class:`KMeansOptions` of a parsed command line (its values already checked by argparse)."""
+    """The :class:`~kmeans_lab.KMeansOptions` of the parsed command line ``args``, built once.
+
+    Its values were checked by argparse already (:func:`~kmeans_lab._validation.option_type`).
+    """
     return KMeansOptions(**{field.name: getattr(args, field.name) for field in fields(KMeansOptions)})
 
 
@@ -55,7 +58,11 @@ def _output_format(text: str) -> str:
 
 
 def with_command(argv: list[str]) -> list[str]:
-    """``argv`` with its command: ``compress`` unless it names one, or asks for the overall help or version."""
+    """The arguments ``argv`` with their command: ``compress`` unless they name one.
+
+    ``kmeans-lab photo.jpg -k 16`` and ``kmeans-lab --image photo.jpg --num_clusters 16`` are
+    compresses; ``-h``, ``--help`` and ``--version`` first stay the program's own.
+    """
     if argv and argv[0] in (*COMMANDS, "-h", "--help", "--version"):
         return argv
     return ["compress", *argv]

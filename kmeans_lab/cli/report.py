@@ -111,20 +111,23 @@ def warnings_as_notes() -> Iterator[list[str]]:
 
 
 def emit(report: dict, notes: list[str], *, as_json: bool, stream: TextIO | None = None) -> None:
-    """Print the notes (once each, on stderr), then the report as text or JSON on ``stream`` (default stdout)."""
+    """Print the ``notes`` (once each, on stderr), then the ``report`` as text or, ``as_json``, as JSON.
+
+    The report goes to ``stream``: stdout by default, stderr when the image went to stdout.
+    """
     for note in dict.fromkeys(notes):
         print(f"{PROG}: note: {note}", file=sys.stderr)
     print(json.dumps(report) if as_json else format_text(report), file=stream or sys.stdout)
 
 
 def error(message: str) -> int:
-    """Print the one line of a refused run; return its exit status, 2."""
+    """Print the one line of a refused run, ``message``; return its exit status, 2."""
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return 2
 
 
 def format_text(report: dict) -> str:
-    """The report as lines of text: one block for a file (of one image or an animation), a table for many."""
+    """The ``report`` of :func:`build_report` as text: a block for one file (image or animation), a table for many."""
     if "files" in report:
         return _format_many(report)
     r, frames = report, "frames" in report

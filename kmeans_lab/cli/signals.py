@@ -86,6 +86,9 @@ def signals_deferred() -> Iterator[None]:
 def run_stoppable(command: Callable[[Done], int]) -> int:
     """``command(done)``'s exit status, or 128 + N after one line on stderr if signal N stopped it.
 
+    ``command`` runs with the stop signals raising :class:`Stopped`; it keeps ``done`` (a
+    fresh :class:`Done`) up to date so that the line says what was written.
+
     A stop counts even if its exception never reached here: C code that imports a module
     (an extension's initialisation) can swallow it, and the run then ends as stopped, not
     as a success.

@@ -64,7 +64,7 @@ def staged(source: str, output: str, suffix: str) -> Iterator[tuple[Path, Path]]
 
 
 def send_to_stdout(path: Path) -> None:
-    """Copy a finished staged output to standard output.
+    """Copy the finished staged output at ``path`` to standard output.
 
     Raises
     ------
