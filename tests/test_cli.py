@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import io
 import json
 import os
 import pwd
@@ -18,9 +21,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import kmeans_lab
 import kmeans_lab.cli as cli
-from kmeans_lab import choose_k, mse, psnr, read_image
-from kmeans_lab.cli import build_parser, main
+from kmeans_lab import choose_k, mse, psnr, quantize, read_frames, read_image
+from kmeans_lab.cli import main
 from kmeans_lab.histogram import distinct_colors
 from kmeans_lab.image import save_rgb
 from kmeans_lab.lab.paths import data_path
@@ -86,9 +90,48 @@ def test_python_dash_m_and_help(tmp_path, photo_path):
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["colors"] == 2
-    help_text = build_parser()._subparsers._group_actions[0].choices["compress"].format_help()
-    for option in ("--init", "--seed", "--max-iter", "--tol", "--json", "--image", "--num_clusters", "-o"):
+    help_text = _help("compress")
+    for option in ("--init", "--n-init", "--seed", "--max-iter", "--tol", "--json", "--image", "--num_clusters", "-o"):
         assert option in help_text
+
+
+def _help(*command: str) -> str:
+    """The text ``kmeans-lab COMMAND --help`` prints (it exits with status 0)."""
+    with contextlib.redirect_stdout(io.StringIO()) as text, pytest.raises(SystemExit) as info:
+        main([*command, "--help"])
+    assert info.value.code == 0
+    return text.getvalue()
+
+
+@pytest.mark.parametrize("where", ["first", "after the options"])
+def test_image_and_k_without_a_command_compress(tmp_path, capsys, photo_path, where):
+    """``kmeans-lab IMAGE -k K`` is ``kmeans-lab compress IMAGE -k K``: the same file, the same report."""
+    explicit, implicit = tmp_path / "explicit.png", tmp_path / "implicit.png"
+    assert main(["compress", str(photo_path), "-k", "5", "-o", str(explicit), "--json"]) == 0
+    expected = json.loads(capsys.readouterr().out)
+    options = ["-k", "5", "-o", str(implicit), "--json"]
+    assert main([str(photo_path), *options] if where == "first" else [*options, str(photo_path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert implicit.read_bytes() == explicit.read_bytes()
+    del expected["output"], report["output"], expected["seconds"], report["seconds"]
+    del expected["seconds_final"], report["seconds_final"]
+    assert report == expected
+
+
+def test_top_level_help_shows_both_commands_and_the_short_spelling():
+    text = _help()
+    assert "kmeans-lab [compress] INPUT -k K" in text and "compress-many" in text
+    assert "--out-dir" in _help("compress-many")
+
+
+def test_n_init_reaches_the_k_means(tmp_path, capsys, photo_path):
+    out = tmp_path / "o.png"
+    args = ["-k", "8", "--n-init", "3", "--seed", "1", "--init", "in_pixels", "-o", str(out), "--json"]
+    assert main([str(photo_path), *args]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["n_init"], report["seed"], report["init"]) == (3, 1, "in_pixels")
+    expected = quantize(read_image(photo_path), 8, n_init=3, seed=1, init="in_pixels")
+    np.testing.assert_array_equal(read_image(out), expected.image)
 
 
 def test_k_above_distinct_colours_notes_and_is_lossless(tmp_path, capsys):
@@ -195,6 +238,7 @@ CLI_CASES = [(kind, ["-k", "4"], "out.png", message) for kind, message in FILE_C
     ("good", ["-k", "4", "--tol", "-1"], "out.png", r"argument --tol: must be a finite number >= 0, got '-1'"),
     ("good", ["-k", "4", "--tol", "nan"], "out.png", r"argument --tol: must be a finite number >= 0, got 'nan'"),
     ("good", ["-k", "4", "--seed", "-1"], "out.png", r"argument --seed: must be an integer >= 0, got '-1'"),
+    ("good", ["-k", "4", "--n-init", "0"], "out.png", r"argument --n-init: must be an integer >= 1, got '0'"),
     ("good", ["--target-psnr", "inf"], "out.png", r"argument --target-psnr: must be a finite number, got 'inf'"),
     ("good", ["-k", "4", "--max-pixels", "0"], "out.png", r"argument --max-pixels: must be an integer >= 1, got '0'"),
     (
@@ -335,7 +379,7 @@ def test_cli_oklab(tmp_path, capsys, photo_path):
     [
         ("rgba", [], "out.jpg", r"out\.jpg: JPEG cannot store transparency; .*background"),
         ("rgba", [], "out.bmp", r"out\.bmp: BMP cannot store transparency"),
-        ("la", ["--color-space", "lab"], "out.png", r"input\.png: has transparency, .*drop --color-space lab"),
+        ("la", ["--color-space", "lab"], "out.png", r"input\.png: has transparency, which --color-space lab .*drop it"),
     ],
 )
 def test_cli_alpha_bad_input(tmp_path, capsys, kind, args, output, message):
@@ -364,22 +408,65 @@ def shared_dir():
     shutil.rmtree(path)
 
 
-def _run_unprivileged(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    """`python -m kmeans_lab ARGV` as user 65534 when we are root (as ourselves otherwise)."""
-    command = [sys.executable, "-m", "kmeans_lab", *argv]
-    drop: dict = {}
-    if os.geteuid() == 0:
-        try:
-            pwd.getpwuid(UNPRIVILEGED)
-        except KeyError:
-            pytest.skip(f"running as root and there is no user {UNPRIVILEGED} to drop to")
-        drop = dict(user=UNPRIVILEGED, group=UNPRIVILEGED, extra_groups=[])
-        probe = subprocess.run([sys.executable, "-c", "import kmeans_lab"], cwd=cwd, capture_output=True, **drop)
-        if probe.returncode != 0:
-            pytest.skip(f"user {UNPRIVILEGED} cannot run this interpreter or import kmeans_lab")
-    elif sys.platform == "win32":  # pragma: no cover
+# The child prints the kmeans_lab it imported and its effective capabilities (root's power over permissions).
+_PROBE = (
+    "import kmeans_lab; print(kmeans_lab.__file__); "
+    "print(open('/proc/self/status').read().split('CapEff:')[1].split()[0])"
+)
+
+
+def _probe(prefix: list[str], options: dict) -> str | None:
+    """Why ``prefix + [python, ...]`` with ``subprocess`` ``options`` cannot serve as an unprivileged run, or None."""
+    try:
+        done = subprocess.run(
+            [*prefix, sys.executable, "-c", _PROBE], cwd="/", capture_output=True, text=True, **options
+        )
+    except OSError as exc:  # exec itself refused, e.g. an interpreter inside a private (0700) folder
+        return f"cannot start {sys.executable} ({exc.strerror})"
+    lines = done.stdout.split()
+    if done.returncode != 0 or len(lines) != 2:
+        return f"the interpreter fails there ({done.stderr.strip().splitlines()[-1:]})"
+    if lines[0] != kmeans_lab.__file__:  # e.g. this checkout unreachable, and another one installed
+        return f"it imports {lines[0]}, not {kmeans_lab.__file__}"
+    return None if int(lines[1], 16) == 0 else f"it keeps capabilities {lines[1]}"
+
+
+@functools.cache
+def _unprivileged() -> tuple[list[str], dict]:
+    """How to run the CLI without root's power over file permissions: a command prefix and ``subprocess`` options.
+
+    As ourselves when we are not root. As root: user 65534, when it can run this interpreter
+    and import this checkout (not from inside a private ``mktemp -d`` folder, mode 0700); else
+    root without capabilities (``setpriv``), which reaches whatever root owns but obeys the
+    permission bits as their owner: the tests' modes (0000, 0444, 0555) refuse the owner too.
+    """
+    if sys.platform == "win32":  # pragma: no cover
         pytest.skip("POSIX permissions")
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300, check=False, **drop)
+    if os.geteuid() != 0:
+        return [], {}
+    reasons = []
+    try:
+        pwd.getpwuid(UNPRIVILEGED)
+        nobody = dict(user=UNPRIVILEGED, group=UNPRIVILEGED, extra_groups=[])
+        reason = _probe([], nobody)
+        if reason is None:
+            return [], nobody
+        reasons.append(f"as user {UNPRIVILEGED}: {reason}")
+    except KeyError:
+        reasons.append(f"there is no user {UNPRIVILEGED}")
+    setpriv = shutil.which("setpriv")
+    capless = [setpriv, "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--"] if setpriv else []
+    reason = _probe(capless, {}) if setpriv else "no setpriv (util-linux) to drop root's capabilities"
+    if reason is None:
+        return capless, {}
+    pytest.skip("cannot run the CLI unprivileged: " + "; ".join([*reasons, f"as root without capabilities: {reason}"]))
+
+
+def _run_unprivileged(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """``python -m kmeans_lab ARGV`` without the power to bypass file permissions (see :func:`_unprivileged`)."""
+    prefix, options = _unprivileged()
+    command = [*prefix, sys.executable, "-m", "kmeans_lab", *argv]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300, check=False, **options)
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -492,7 +579,7 @@ def test_ctrl_c_during_quantization_is_one_line(tmp_path, capsys, monkeypatch, p
         raise KeyboardInterrupt
 
     handler_before = signal.getsignal(signal.SIGINT)
-    monkeypatch.setattr(cli, "quantize", interrupted)
+    monkeypatch.setattr(cli.compress, "quantize", interrupted)
     try:
         status = main(["compress", str(photo_path), "-k", "4", "-o", str(tmp_path / "o.png")])
     except KeyboardInterrupt:
@@ -501,3 +588,105 @@ def test_ctrl_c_during_quantization_is_one_line(tmp_path, capsys, monkeypatch, p
     assert capsys.readouterr().err.splitlines() == ["kmeans-lab: interrupted by SIGINT; nothing written"]
     assert list(tmp_path.iterdir()) == []
     assert signal.getsignal(signal.SIGINT) is handler_before
+
+
+def test_a_stop_whose_exception_is_swallowed_still_ends_the_run_as_stopped(tmp_path, capsys, monkeypatch, photo_path):
+    """C code that imports a module can swallow the KeyboardInterrupt of a stop: the run still exits 143."""
+    real_quantize = cli.compress.quantize
+
+    def swallowing(*args, **kwargs):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler raises before this ends
+        except KeyboardInterrupt:
+            pass  # as an extension's initialisation may
+        return real_quantize(*args, **kwargs)
+
+    monkeypatch.setattr(cli.compress, "quantize", swallowing)
+    out = tmp_path / "o.png"
+    assert main(["compress", str(photo_path), "-k", "4", "-o", str(out)]) == 143
+    assert capsys.readouterr().err.splitlines() == [f"kmeans-lab: interrupted by SIGTERM; {out} was written"]
+
+
+# --- standard input and output: - ----------------------------------------------------------------
+
+
+def _run_cli(argv: list[str], cwd: Path, stdin: bytes = b"") -> subprocess.CompletedProcess:
+    """``python -m kmeans_lab ARGV`` with bytes on stdin; its own empty temporary folder, to see what it leaves."""
+    tmp = cwd / "tmp"
+    tmp.mkdir(exist_ok=True)
+    env = dict(os.environ, TMPDIR=str(tmp))
+    done = subprocess.run(
+        [sys.executable, "-m", "kmeans_lab", *argv], input=stdin, capture_output=True, cwd=cwd, env=env, timeout=300
+    )
+    assert list(tmp.iterdir()) == []  # the staging folder is gone, however the run ended
+    return done
+
+
+def test_dash_reads_stdin_and_writes_stdout_with_the_report_on_stderr(tmp_path, photo_path):
+    """``kmeans-lab - -k K < in > out``: stdout holds the image alone, byte for byte the file a compress writes."""
+    assert main([str(photo_path), "-k", "4", "-o", str(tmp_path / "file.png")]) == 0
+    done = _run_cli(["-", "-k", "4"], tmp_path, stdin=photo_path.read_bytes())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (tmp_path / "file.png").read_bytes()
+    report = done.stderr.decode().splitlines()
+    assert report[0].startswith("input    -  451x300") and report[-1].startswith("output   -  4 colours")
+
+
+def test_dash_output_takes_format_and_json_goes_to_stderr(tmp_path, photo_path):
+    done = _run_cli([str(photo_path), "-k", "6", "-o", "-", "--format", "gif", "--json"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(b"GIF8")
+    report = json.loads(done.stderr.decode().splitlines()[-1])
+    assert (report["input"], report["output"], report["output_bytes"]) == (str(photo_path), "-", len(done.stdout))
+    (tmp_path / "out.gif").write_bytes(done.stdout)
+    np.testing.assert_array_equal(read_image(tmp_path / "out.gif"), quantize(read_image(photo_path), 6).image)
+
+
+def test_dash_animation_through_stdin_and_stdout_keeps_every_frame(tmp_path):
+    source = multi_frame_file(tmp_path / "anim.gif", duration=100, loop=0)
+    done = _run_cli(["-", "-k", "3", "-o", "-", "--format", ".gif"], tmp_path, stdin=source.read_bytes())
+    assert done.returncode == 0, done.stderr
+    (tmp_path / "out.gif").write_bytes(done.stdout)
+    assert len(read_frames(tmp_path / "out.gif")) == 3
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "message"),
+    [
+        (["-", "-k", "4"], b"this is not an image\n", r"stdin: not an image file"),
+        (["-", "-k", "4"], b"", r"stdin: empty file \(0 bytes\)"),
+        (["-", "--target-psnr", "30", "--format", "jpg"], b"", r"standard output: --target-psnr .* use a \.png output"),
+        (["-", "-k", "300"], b"", r"K=300: a palette PNG holds at most 256 colours"),
+        (["-", "-k", "4", "--format", "png2"], b"", r"argument --format: must be one of png, .*got 'png2'"),
+    ],
+)
+def test_dash_errors_are_one_line_and_write_nothing_to_stdout(tmp_path, argv, stdin, message):
+    done = _run_cli(argv, tmp_path, stdin=stdin)
+    lines = done.stderr.decode().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, lines
+    assert lines[0].startswith("kmeans-lab: error: ") and re.search(message, lines[0]), lines[0]
+    assert done.stdout == b""
+
+
+def test_format_names_the_default_output_and_must_agree_with_a_suffix(tmp_path, capsys, photo_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main([str(photo_path), "-k", "3", "--format", "gif"]) == 0
+    assert read_image(tmp_path / "chelsea_k3.gif").shape == (300, 451, 3)
+    assert _exit_status([str(photo_path), "-k", "3", "-o", str(tmp_path / "o.png"), "--format", "jpg"]) == 2
+    assert "o.png: its suffix names another format than --format jpg" in capsys.readouterr().err
+    assert _exit_status([str(photo_path), "-k", "3", "-o", str(tmp_path / "o.jpeg"), "--format", "jpg"]) == 0
+
+
+def test_dash_output_closed_early_is_one_line(tmp_path):
+    """``kmeans-lab ... -o - | head -c 10``: one line and status 2, no traceback."""
+    source = tmp_path / "noise.png"
+    Image.fromarray(noise(600, 600)).save(source)  # a 1 MB BMP: far more than a pipe holds
+    command = [sys.executable, "-m", "kmeans_lab", str(source), "-k", "4", "-o", "-", "--format", "bmp"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout.read(2) == b"BM"
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+        process.wait(timeout=120)
+    assert process.returncode == 2, stderr
+    assert stderr.splitlines() == ["kmeans-lab: error: standard output was closed before the whole image was written"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import signal
@@ -10,13 +11,23 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from kmeans_lab import Palette, Quantized, quantize, quantize_many, read_frames, read_image, save_animation
+from kmeans_lab import (
+    KMeansOptions,
+    Palette,
+    Quantized,
+    quantize,
+    quantize_many,
+    read_frames,
+    read_image,
+    save_animation,
+)
 from kmeans_lab.cli import main
 from kmeans_lab.image import save_rgb
 from kmeans_lab.lab.paths import data_path
@@ -80,7 +91,7 @@ def test_compress_many_one_palette_each_text_output(photos, tmp_path, capsys):
 def test_compress_many_on_a_local_cluster_of_its_own(photos, tmp_path, capsys):
     done = subprocess.run(
         [sys.executable, "-m", "kmeans_lab", "compress-many", *map(str, photos[:2]), "-k", "4"]
-        + ["--out-dir", str(tmp_path), "--workers", "1", "--suffix", ".gif", "--json"],
+        + ["--out-dir", str(tmp_path), "--workers", "1", "--format", "gif", "--json"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -91,6 +102,30 @@ def test_compress_many_on_a_local_cluster_of_its_own(photos, tmp_path, capsys):
     for path, q in zip(photos[:2], expected):
         np.testing.assert_array_equal(read_image(tmp_path / f"{path.stem}.gif"), q.image)
     assert "error" not in done.stderr.lower() and "warning" not in done.stderr.lower(), done.stderr
+
+
+def _option_flags(help_text: str) -> set[str]:
+    return set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", help_text))
+
+
+def test_compress_many_takes_every_k_means_option_compress_takes(photos, tmp_path, capsys):
+    """The k-means options come from KMeansOptions' fields, in one parent parser both commands share."""
+    flags = {"--" + field.name.replace("_", "-") for field in fields(KMeansOptions)}
+    helps = {}
+    for command in ("compress", "compress-many"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        helps[command] = _option_flags(capsys.readouterr().out)
+    assert flags <= helps["compress"] and flags <= helps["compress-many"]
+    assert helps["compress"] & helps["compress-many"] >= flags | {"--dither", "--max-pixels", "--json"}
+    options = KMeansOptions(color_space="oklab", init="in_pixels", n_init=2, seed=5, max_iter=40, tol=0.0)
+    given = [f"--{f.name.replace('_', '-')}={getattr(options, f.name)}" for f in fields(KMeansOptions)]
+    out = tmp_path / "out"
+    assert main(["compress-many", *map(str, photos[:2]), "-k", "6", "--out-dir", str(out), "--json", *given]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {name: report[name] for name in options.as_dict()} == options.as_dict()
+    for path, q in zip(photos[:2], quantize_many(photos[:2], 6, options=options)):
+        np.testing.assert_array_equal(read_image(out / path.name), q.image)
 
 
 MANY_CASES = [
@@ -296,3 +331,49 @@ def test_compress_many_on_a_cluster_stops_cleanly_on_sigterm(tmp_path, delay):
     assert not (tmp_path / "out").exists()
     psutil.wait_procs(children, timeout=30)
     assert not [p for p in children if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_a_stop_while_dask_is_imported_stops_before_any_work(photos, tmp_path, capsys, monkeypatch):
+    """Importing distributed runs C code that can swallow a stop's exception: the signal waits for the import."""
+    import kmeans_lab.cli.many as many
+
+    real_require = many.require
+
+    def require_while_stopped(*args, **kwargs):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass  # as _elementtree's initialisation does, imported by distributed
+        return real_require(*args, **kwargs)
+
+    monkeypatch.setattr(many, "require", require_while_stopped)
+    out = tmp_path / "out"
+    assert main(["compress-many", *map(str, photos), "-k", "4", "--out-dir", str(out), "--workers", "1"]) == 143
+    assert capsys.readouterr().err.splitlines() == ["kmeans-lab: interrupted by SIGTERM; nothing written"]
+    assert not out.exists()
+
+
+# The JSON keys each report had before the one report builder; it may add keys, never drop one.
+JSON_KEYS = {
+    "compress": "input output width height k target_psnr max_bytes dither dither_method color_space alpha background "
+    "colors input_colors palette init seed n_iter converged mse psnr seconds seconds_final input_bytes output_bytes",
+    "animation": "input output width height frames frames_written durations loop k palette dither color_space colors "
+    "input_colors init seed n_iter converged mse psnr seconds input_bytes output_bytes",
+    "compress-many": "k shared_palette where init seed mse psnr seconds output_bytes files",
+    "file": "input output width height input_colors colors mse psnr input_bytes output_bytes",
+}
+
+
+def test_every_report_keeps_its_json_keys_and_names_every_k_means_option(photos, animation_file, tmp_path, capsys):
+    options = {field.name for field in fields(KMeansOptions)}
+    runs = {
+        "compress": ["compress", str(photos[0]), "-k", "4", "-o", str(tmp_path / "a.png")],
+        "animation": ["compress", str(animation_file), "-k", "4", "-o", str(tmp_path / "b.gif")],
+        "compress-many": ["compress-many", *map(str, photos[:2]), "-k", "4", "--out-dir", str(tmp_path / "many")],
+    }
+    for kind, argv in runs.items():
+        assert main([*argv, "--json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert set(JSON_KEYS[kind].split()) | options <= set(report), kind
+    assert all(set(JSON_KEYS["file"].split()) == set(entry) for entry in report["files"])
