@@ -207,6 +207,7 @@ _CHECKS: dict[str, Callable[..., object]] = {
     "sample_weight": _weights,
     "init": _init,
     "shared_palette": _flag,
+    "optimize": _flag,
     "tile": _tile,
 }
 

@@ -127,6 +127,7 @@ class _Job:
 
     dither: bool | str
     max_pixels: int | None
+    optimize: bool = False
     k: int | None = None  # k asked for (None: a given palette): fewer colours means lossless, not dithered
     options: KMeansOptions | None = None  # fit the image's own palette with these (shared_palette=False)
 
@@ -146,7 +147,7 @@ def _map_one(source, palette: Palette | None, job: _Job, out_path: Path | None, 
             quantized = Quantized(palette, labels, dither, time.perf_counter() - start, n_distinct)
         if out_path is None:
             return quantized
-        n_bytes = save_quantized(out_path, quantized.palette.colors, quantized.labels)
+        n_bytes = save_quantized(out_path, quantized.palette.colors, quantized.labels, optimize=job.optimize)
         error = palette_mse(image, quantized.palette.colors, quantized.labels)
         height, width = image.shape[:2]
         return SavedImage(
@@ -324,6 +325,7 @@ def quantize_many(
     out_dir: str | os.PathLike | None = None,
     suffix: str = ".png",
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
+    optimize: bool = False,
     options: KMeansOptions | None = None,
     **changes: object,
 ) -> list[Quantized] | list[SavedImage]:
@@ -349,6 +351,8 @@ def quantize_many(
         Output format (see :meth:`kmeans_lab.Quantized.save`).
     max_pixels : int or None, default DEFAULT_MAX_PIXELS
         For images read from files, as in :func:`kmeans_lab.read_image`.
+    optimize : bool, default False
+        With ``out_dir``: recompress the PNGs losslessly (:meth:`kmeans_lab.Quantized.save`).
     options : KMeansOptions, optional
     **changes
         Fields of :class:`~kmeans_lab.KMeansOptions` to change, e.g. ``seed=3``.
@@ -379,7 +383,8 @@ def quantize_many(
     sources = _sources(images)
     k, shared_palette = check("k", k), check("shared_palette", shared_palette)
     options = KMeansOptions.of(options, **changes)
-    job = _Job(check("dither", dither), check("max_pixels", max_pixels), k, None if shared_palette else options)
+    own = None if shared_palette else options
+    job = _Job(check("dither", dither), check("max_pixels", max_pixels), check("optimize", optimize), k, own)
     paths = _paths(images, out_dir, suffix, k)
     total, _, sizes = _histogram(sources, job.max_pixels)
     palette = fit_palette(total, k, options) if shared_palette else None

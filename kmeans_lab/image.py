@@ -15,6 +15,7 @@ and the file it points to is replaced.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import secrets
@@ -29,7 +30,9 @@ from typing import BinaryIO, NamedTuple
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from ._optional import require
 from ._validation import check, check_palette_size
+from .order import order_palette
 
 __all__ = [
     "ImageError",
@@ -568,7 +571,7 @@ def palette_png_encoder(palette: np.ndarray, labels: np.ndarray) -> tuple[Image.
     return im, options
 
 
-def save_quantized(path: str | os.PathLike, palette: np.ndarray, labels: np.ndarray) -> int:
+def save_quantized(path: str | os.PathLike, palette: np.ndarray, labels: np.ndarray, *, optimize: bool = False) -> int:
     """Save a quantized image in the format named by the suffix; return bytes written.
 
     ``.png`` gives a palette PNG (:func:`save_palette_png`, with ``tRNS`` for an RGBA
@@ -581,6 +584,11 @@ def save_quantized(path: str | os.PathLike, palette: np.ndarray, labels: np.ndar
     path : path-like
     palette : ndarray of shape (K, 3) or (K, 4), uint8
     labels : ndarray of shape (H, W), integer in ``[0, K)``
+    optimize : bool, default False
+        For a ``.png``: renumber the palette so that entries that touch are neighbours
+        (:func:`kmeans_lab.order.order_palette`) and recompress the file losslessly with
+        oxipng (the ``optimize`` extra, ``pyoxipng``; ``ImportError`` without it). The
+        pixels are the same; other formats ignore it.
 
     Raises
     ------
@@ -594,6 +602,8 @@ def save_quantized(path: str | os.PathLike, palette: np.ndarray, labels: np.ndar
     palette = np.asarray(palette, dtype=np.uint8)
     check_quantized_output(path, len(palette), alpha=palette.shape[1] == 4)
     if path.suffix.lower() == ".png":
+        if optimize:
+            return _save_optimized_png(path, *order_palette(palette, labels))
         return save_palette_png(path, palette, labels)
     if path.suffix.lower() == ".gif":
         im, _ = palette_png_encoder(palette, labels)
@@ -609,6 +619,17 @@ def save_quantized(path: str | os.PathLike, palette: np.ndarray, labels: np.ndar
     if mode == "RGBA":
         return _atomic_save(Image.fromarray(palette[labels], "RGBA"), path, **_format_options(fmt))
     return save_rgb(path, palette[labels])
+
+
+def _save_optimized_png(path: Path, palette: np.ndarray, labels: np.ndarray) -> int:
+    """A palette PNG recompressed by oxipng (it tries PNG's filters, which an ordered palette helps)."""
+    oxipng = require("oxipng", "optimize=True (lossless PNG recompression)", extra="optimize")
+    check_output_path(path)
+    im, options = palette_png_encoder(palette, labels)
+    buffer = io.BytesIO()
+    im.save(buffer, format="PNG", **options)
+    data = oxipng.optimize_from_memory(buffer.getvalue(), level=2)
+    return atomic_write(path, lambda handle: handle.write(data))
 
 
 def gif_options(palette: np.ndarray) -> dict:

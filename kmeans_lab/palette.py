@@ -132,14 +132,15 @@ class Quantized:
         """The quantized image, ndarray of shape (H, W, 3) or (H, W, 4), uint8."""
         return expand(self.palette.colors, self.labels)
 
-    def save(self, path: str | Path) -> int:
+    def save(self, path: str | Path, *, optimize: bool = False) -> int:
         """Write the image in the format of the suffix; return the bytes written.
 
         ``.png`` is a palette PNG at the smallest bit depth (with ``tRNS`` for RGBA) and
         ``.gif`` a GIF, both for K ≤ 256; other formats are written as RGB(A). The write is
-        atomic (see :mod:`kmeans_lab.image`).
+        atomic (see :mod:`kmeans_lab.image`). ``optimize=True`` recompresses a ``.png``
+        losslessly with oxipng, its palette ordered for it (needs the ``optimize`` extra).
         """
-        return save_quantized(path, self.palette.colors, self.labels)
+        return save_quantized(path, self.palette.colors, self.labels, optimize=optimize)
 
 
 def expand(colors: np.ndarray, labels: np.ndarray) -> np.ndarray:

@@ -690,3 +690,27 @@ def test_dash_output_closed_early_is_one_line(tmp_path):
         process.wait(timeout=120)
     assert process.returncode == 2, stderr
     assert stderr.splitlines() == ["kmeans-lab: error: standard output was closed before the whole image was written"]
+
+
+def test_optimize_writes_a_smaller_png_with_the_same_pixels(tmp_path, capsys, photo_path):
+    plain, optimized = tmp_path / "plain.png", tmp_path / "optimized.png"
+    assert main([str(photo_path), "-k", "16", "-o", str(plain), "--json"]) == 0
+    assert main([str(photo_path), "-k", "16", "-o", str(optimized), "--optimize", "--json"]) == 0
+    reports = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert reports[1]["output_bytes"] == optimized.stat().st_size < plain.stat().st_size
+    np.testing.assert_array_equal(read_image(optimized), read_image(plain))
+
+
+def test_optimize_without_pyoxipng_is_a_note_and_a_plain_png(tmp_path, photo_path):
+    """In a child where pyoxipng cannot be imported: one note, status 0, the file written."""
+    code = "import sys; sys.modules['oxipng'] = None; from kmeans_lab.cli import main; sys.exit(main(sys.argv[1:]))"
+    out = tmp_path / "o.png"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(photo_path), "-k", "4", "-o", str(out), "--optimize"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    note = "kmeans-lab: note: --optimize needs pyoxipng (pip install 'kmeans-lab[optimize]'): written without it"
+    assert done.stderr.strip() == note
+    assert out.exists()

@@ -437,3 +437,21 @@ def test_transparency_found_and_read_in_strips(tmp_path, monkeypatch):
     assert got.shape == (13, 20, 4)
     assert (got[..., 3] == np.where(index == 1, 0, 255)).all()
     assert (got[index == 0][:, :3] == [10, 20, 30]).all()
+
+
+def test_optimize_recompresses_a_png_losslessly_and_smaller(tmp_path):
+    from kmeans_lab import quantize
+    from kmeans_lab.lab.paths import data_path
+
+    image = read_image(data_path("chelsea.png"))
+    q = quantize(image, 32)
+    plain = q.save(tmp_path / "plain.png")
+    optimized = q.save(tmp_path / "optimized.png", optimize=True)
+    np.testing.assert_array_equal(read_image(tmp_path / "optimized.png"), q.image)
+    assert optimized == (tmp_path / "optimized.png").stat().st_size < plain
+    rgba = np.dstack([image, np.full(image.shape[:2], 255, np.uint8)])
+    rgba[:20, :, 3] = 0
+    rgba[20:40, :, 3] = 128
+    qa = quantize(rgba, 16)
+    qa.save(tmp_path / "alpha.png", optimize=True)
+    np.testing.assert_array_equal(read_image(tmp_path / "alpha.png"), qa.image)

@@ -39,7 +39,7 @@ from ..palette import Palette, Quantized
 from ..quantization import apply_palette, fit_palette, quantize
 from ..spaces import encoder
 from .parser import kmeans_options
-from .report import WrittenFile, build_report, emit, warnings_as_notes
+from .report import WrittenFile, build_report, emit, optimize_wanted, warnings_as_notes
 from .signals import Done
 from .streams import STDIO, send_to_stdout, staged
 
@@ -198,7 +198,7 @@ def _compress_image(job: Job, palette: Palette | None, info: ImageInfo, notes: l
     if image.shape[2] == 4:
         _check_alpha_options(job)
     k, result, seconds = _quantize(job, image, palette)
-    output_bytes = result.save(job.target)
+    output_bytes = result.save(job.target, optimize=optimize_wanted(args, notes))
     _delivered(job, done)
     error, colors = _palette_stats([image], [result])
     error, colors = _measure_lossy(image, job, notes, error, colors)

@@ -20,7 +20,7 @@ from .._optional import require
 from ..collection import SavedImage, local_cluster, output_paths, quantize_many
 from ..image import check_quantized_output, probe_image
 from .parser import kmeans_options
-from .report import PROG, WrittenFile, build_report, emit, warnings_as_notes
+from .report import PROG, WrittenFile, build_report, emit, optimize_wanted, warnings_as_notes
 from .signals import Done, signals_deferred
 
 __all__ = ["run", "dask_scheduler"]
@@ -66,6 +66,7 @@ def run(args: argparse.Namespace, done: Done) -> int:
                 shared_palette=args.shared_palette,
                 dither=args.dither,
                 max_pixels=args.max_pixels,
+                optimize=optimize_wanted(args, notes),
                 options=options,
             )
     except KeyboardInterrupt:

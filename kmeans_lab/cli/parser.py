@@ -119,6 +119,12 @@ def _shared_options() -> list[argparse.ArgumentParser]:
         "(default png)",
     )
     common.add_argument(
+        "--optimize",
+        action="store_true",
+        help="recompress a PNG output losslessly with oxipng, its palette ordered for PNG's filters "
+        "(needs pyoxipng: pip install 'kmeans-lab[optimize]'; without it, a note and a plain PNG)",
+    )
+    common.add_argument(
         "--json", action="store_true", help="print the report as one JSON object (on stderr when the image goes to -)"
     )
     return [kmeans, parent]

@@ -9,6 +9,7 @@ animation, and ``compress-many`` — from the k-means options, the run's figures
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 import warnings
@@ -21,7 +22,16 @@ from ..metrics import psnr_from_mse
 from ..options import KMeansOptions
 from ..palette import Palette
 
-__all__ = ["PROG", "WrittenFile", "build_report", "format_text", "emit", "error", "warnings_as_notes"]
+__all__ = [
+    "PROG",
+    "WrittenFile",
+    "build_report",
+    "format_text",
+    "emit",
+    "error",
+    "optimize_wanted",
+    "warnings_as_notes",
+]
 
 PROG = "kmeans-lab"
 
@@ -108,6 +118,14 @@ def warnings_as_notes() -> Iterator[list[str]]:
         warnings.simplefilter("always")
         yield notes
     notes.extend(str(w.message) for w in caught)
+
+
+def optimize_wanted(args, notes: list[str]) -> bool:
+    """``--optimize``, or False with a note when pyoxipng is not installed."""
+    if args.optimize and importlib.util.find_spec("oxipng") is None:
+        notes.append("--optimize needs pyoxipng (pip install 'kmeans-lab[optimize]'): written without it")
+        return False
+    return args.optimize
 
 
 def emit(report: dict, notes: list[str], *, as_json: bool, stream: TextIO | None = None) -> None:
