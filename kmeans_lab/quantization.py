@@ -34,7 +34,6 @@ from .color import from_rgb, premultiply, to_rgb, unpremultiply
 from .dither import floyd_steinberg, ordered_dither
 from .histogram import OPAQUE_KEY_MIN, RGB_KEY_MASK, ColorHistogram, pack_colors, row_chunks, unpack_colors
 from .image import save_quantized
-from .pyramid import ColorPyramid
 
 __all__ = [
     "Palette",
@@ -468,7 +467,8 @@ def _fit_by_cascade(histogram: ColorHistogram, k: int, options: dict, recorded: 
     """The cascade on an RGB histogram's colours (arguments checked); the result and the options as run."""
     init = options["init"]
     fitted = cascade_kmeans(
-        ColorPyramid.from_histogram(histogram),
+        histogram.colors.astype(np.float64),
+        histogram.counts.astype(np.float64),
         k,
         init=init,
         seed=options["seed"],
@@ -477,7 +477,7 @@ def _fit_by_cascade(histogram: ColorHistogram, k: int, options: dict, recorded: 
         tol=options["tol"],
     )
     n_init = start_plan(k, options["n_init"]).n_init if isinstance(init, str) else 1
-    return fitted.kmeans, {**recorded, "n_init": n_init, "levels": list(fitted.start.levels)}
+    return fitted, {**recorded, "n_init": n_init}
 
 
 def _fit_plain(
