@@ -72,27 +72,29 @@ def start_plan(k: int, n_init: int | None = None) -> StartPlan:
     -------
     StartPlan
         K ≤ 64: 6 starts on a level with ≥ 50 cells per cluster, the best 2 refined;
-        K > 64: 3 starts on a level with ≥ 20 cells per cluster, the best 1 refined.
+        K > 64: 1 start on a level with ≥ 20 cells per cluster.
 
     Notes
     -----
     Measured on the bundled photographs (seeds 0–7, K = 8 and 32) and the 878,715-colour
     2560×1700 photograph (K = 16…256): with 6 starts and 2 refined the mean MSE is at or
     below scikit-learn's ``KMeans(n_init=1)`` on every pixel in all 14 cases; 3 starts left
-    K = 64 0.6 % above scikit-learn's MSE on the large photograph. Above K = 64 the coarse
-    stages cost more per start and the spread between starts is smaller.
+    K = 64 0.6 % above scikit-learn's MSE on the large photograph. Above K = 64 a start
+    costs more (k-means++ is O(cells · K) per centre) and gains less: on the two
+    768×512 Kodak photographs at K = 256, in sRGB and Oklab (seeds 0–2), 2, 3 or 6
+    starts lowered the inertia by at most 0.4 % and took up to 3.6 times as long as one.
 
     Examples
     --------
     >>> start_plan(16)
     StartPlan(n_init=6, min_cells_per_cluster=50.0, keep=2)
-    >>> start_plan(256, n_init=1)
+    >>> start_plan(256)
     StartPlan(n_init=1, min_cells_per_cluster=20.0, keep=1)
     """
     if k <= _MANY_STARTS_MAX_K:
         n, cells, keep = 6, 50.0, 2
     else:
-        n, cells, keep = 3, 20.0, 1
+        n, cells, keep = 1, 20.0, 1
     n = n if n_init is None else n_init
     return StartPlan(n_init=n, min_cells_per_cluster=cells, keep=min(keep, n))
 

@@ -1,12 +1,15 @@
 """The colour-cell pyramid of a point set: the coarse levels the cascade chooses its start on.
 
 The points are integers (colours on the grid of :mod:`kmeans_lab.spaces`). Level ``b``
-(3 ≤ b ≤ 7) groups the points into cubes of one side, ``2^(s − b)`` for the smallest
-power of two ``2^s`` at least the points' widest extent, aligned on multiples of the side:
-at most ``(2^b + 1)^d`` cells, ``2^(3b)`` on the RGB cube (side ``2^(8 − b)``, the cells
-that share the top ``b`` bits of every channel). Each cell keeps the exact weighted sum of
-its points (integers, so exact in float64 in any order) and its weight; at its mean, with
-that weight, it is one point of a coarse k-means.
+(3 ≤ b ≤ 10) groups the points into cubes of one side, ``2^(s − b)`` for the smallest
+power of two ``2^s`` at least the points' widest extent (and at least 2⁸), aligned on
+multiples of the side: at most ``(2^b + 1)^d`` cells; on the RGB cube ``2^(3b)``, side
+``2^(8 − b)``, the cells that share the top ``b`` bits of every channel. The levels stop
+before the first with more than half as many cells as points (no use as a coarse stage),
+so RGB has levels 3–7 and a perceptual space, whose colours fill a thin slab of its
+grid, finer ones. Each cell keeps the exact weighted sum of its points (integers, so
+exact in float64 in any order) and its weight; at its mean, with that weight, it is one
+point of a coarse k-means.
 """
 
 from __future__ import annotations
@@ -17,10 +20,8 @@ import numpy as np
 
 __all__ = ["LEVEL_BITS", "CellLevel", "ColorPyramid"]
 
-#: Cells per axis of the levels, as bits, coarse to fine.
-LEVEL_BITS = (3, 4, 5, 6, 7)
-# Keys below this many cells are numbered with a presence table (two linear passes), above by a sort.
-_TABLE_KEYS = 1 << 24
+#: Cells per axis of the levels, as bits, coarse to fine (the finest ones only while they are coarse enough).
+LEVEL_BITS = (3, 4, 5, 6, 7, 8, 9, 10)
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,12 +56,13 @@ class CellLevel:
 
 @dataclass(frozen=True, eq=False)
 class ColorPyramid:
-    """The cells of a point set at 3…7 bits per axis.
+    """The cells of a point set at 3 bits per axis and finer.
 
     Attributes
     ----------
     levels : dict of int to CellLevel
-        By bits, coarse to fine.
+        By bits, coarse to fine: 3 bits and the finer levels with at most half as many
+        cells as points.
     n_points : int
 
     Examples
@@ -68,9 +70,9 @@ class ColorPyramid:
     >>> import numpy as np
     >>> points = np.array([[0.0, 0, 0], [1, 1, 1], [200, 0, 0]])
     >>> pyramid = ColorPyramid.from_points(points, np.ones(3))
-    >>> [len(pyramid.levels[b]) for b in LEVEL_BITS]
-    [2, 2, 2, 2, 2]
-    >>> pyramid.levels[7].weights.tolist()  # (0, 0, 0) and (1, 1, 1) share a cell of side 2
+    >>> {b: len(level) for b, level in pyramid.levels.items()}
+    {3: 2}
+    >>> pyramid.levels[3].weights.tolist()  # (0, 0, 0) and (1, 1, 1) share a cell of side 32
     [2.0, 1.0]
     """
 
@@ -89,24 +91,28 @@ class ColorPyramid:
 
         Notes
         -----
-        O(m) when the finest level's key space is small (presence tables), else
-        O(m log m) for one sort; each coarser level is made from the finer level's cells.
+        O(m log m): one sort of the points' Morton keys at the finest level (at most 10
+        bits per axis, cubes of side 2 at least: 7 bits for RGB); each coarser level from
+        the finer one's sorted keys in O(cells).
         """
         q = points.astype(np.int64)
         span = int((q.max(axis=0) - q.min(axis=0)).max()) + 1
-        top = max(int(np.ceil(np.log2(span))), LEVEL_BITS[-1])
-        levels = {}
-        cells = q >> (top - LEVEL_BITS[-1])
-        sums, cell_weights = points * weights[:, None], weights
-        for bits in reversed(LEVEL_BITS):
-            if bits != LEVEL_BITS[-1]:
-                cells = cells >> 1
-            cells, inverse = _distinct_rows(cells)
-            n = len(cells)
-            sums = np.stack([np.bincount(inverse, weights=column, minlength=n) for column in sums.T], axis=1)
-            cell_weights = np.bincount(inverse, weights=cell_weights, minlength=n)
+        top = max(int(np.ceil(np.log2(span))), 8)
+        finest = min(LEVEL_BITS[-1], top - 1)  # cubes of side 2 at least: side 1 is the points
+        keys, inverse = _cell_keys(q >> (top - finest), finest)
+        n = len(keys)
+        sums = np.stack([np.bincount(inverse, weights=weights * column, minlength=n) for column in points.T], axis=1)
+        cell_weights = np.bincount(inverse, weights=weights, minlength=n)
+        levels = {finest: CellLevel(finest, sums, cell_weights)}
+        for bits in range(finest - 1, LEVEL_BITS[0] - 1, -1):
+            # A cell's parent key drops the lowest bit of every coordinate; the keys stay sorted.
+            keys = keys >> points.shape[1]
+            starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+            keys, sums = keys[starts], np.add.reduceat(sums, starts, axis=0)
+            cell_weights = np.add.reduceat(cell_weights, starts)
             levels[bits] = CellLevel(bits, sums, cell_weights)
-        return cls({b: levels[b] for b in LEVEL_BITS}, len(points))
+        kept = [b for b in sorted(levels) if b == LEVEL_BITS[0] or 2 * len(levels[b]) <= len(points)]
+        return cls({b: levels[b] for b in kept}, len(points))
 
     def __repr__(self) -> str:
         cells = ", ".join(f"{b}: {len(L)}" for b, L in self.levels.items())
@@ -146,26 +152,32 @@ class ColorPyramid:
         return sorted(chosen)
 
 
-def _distinct_rows(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of an (n, d) int64 array, in lexicographic order, and each row's index among them."""
-    low = cells.min(axis=0)
-    extent = cells.max(axis=0) - low + 1
+def _cell_keys(cells: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct cells of the finest level as sorted Morton keys, and each point's cell.
+
+    Parameters
+    ----------
+    cells : ndarray of shape (m, d), int64
+        Each point's cell at ``bits`` bits (the point shifted right).
+    bits : int
+
+    Returns
+    -------
+    keys : ndarray of shape (n,), int64
+        Ascending; the bits of the d coordinates interleaved (relative to a corner aligned
+        on the coarsest level's grid), so ``keys >> d`` are the cells one level coarser,
+        still ascending.
+    inverse : ndarray of shape (m,), intp
+    """
+    d = cells.shape[1]
+    coarsest = bits - LEVEL_BITS[0]
+    corner = (cells.min(axis=0) >> coarsest) << coarsest
+    spread = np.zeros(1 << (bits + 1), dtype=np.int64)  # value -> its bits, d - 1 zeros between them
+    values = np.arange(1 << (bits + 1), dtype=np.int64)
+    for bit in range(bits + 1):
+        spread |= ((values >> bit) & 1) << (bit * d)
     key = np.zeros(len(cells), dtype=np.int64)
-    for j in range(cells.shape[1]):  # mixed radix: lexicographic order of the rows
-        key = key * extent[j] + (cells[:, j] - low[j])
-    space = int(np.prod(extent.astype(np.float64)))
-    if space <= _TABLE_KEYS:
-        seen = np.zeros(space, dtype=bool)
-        seen[key] = True
-        present = np.flatnonzero(seen)
-        index = np.empty(space, dtype=np.intp)  # only entries at `present` are read
-        index[present] = np.arange(len(present))
-        inverse = index[key]
-    else:
-        present, inverse = np.unique(key, return_inverse=True)
-    rows = np.empty((len(present), cells.shape[1]), dtype=np.int64)
-    rest = present.astype(np.int64)
-    for j in reversed(range(cells.shape[1])):
-        rows[:, j] = rest % extent[j] + low[j]
-        rest //= extent[j]
-    return rows, inverse.reshape(-1)
+    for j in range(d):
+        key |= spread[cells[:, j] - corner[j]] << (d - 1 - j)
+    keys, inverse = np.unique(key, return_inverse=True)
+    return keys, inverse.reshape(-1)

@@ -19,24 +19,30 @@ def _pyramid(histogram: ColorHistogram, space: str = "rgb") -> tuple[ColorPyrami
     return ColorPyramid.from_points(points, weights), points, weights
 
 
+def _canonical(sums: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Cells as rows (sums, weight) in lexicographic order: the pyramid numbers its cells in its own order."""
+    rows = np.column_stack([sums, weights])
+    return rows[np.lexsort(rows.T[::-1])]
+
+
 @pytest.fixture(scope="module")
 def chelsea() -> ColorHistogram:
     return ColorHistogram.from_image(read_image(data_path("chelsea.png")))
 
 
-@pytest.mark.parametrize("bits", LEVEL_BITS)
+@pytest.mark.parametrize("bits", [3, 4, 5, 6])
 def test_rgb_cells_share_the_top_bits_of_every_channel(chelsea, bits):
     """On the RGB cube (full range) a level's cells are the colours' top ``bits`` bits, with exact sums."""
     pyramid, points, weights = _pyramid(chelsea)
     assert np.ptp(chelsea.colors, axis=0).max() >= 128  # so the span rounds up to 256
+    assert max(pyramid.levels) == 6  # 7 bits: more than half as many cells as colours
     top = chelsea.colors.astype(np.int64) >> (8 - bits)
     keys, cell = np.unique(top, axis=0, return_inverse=True)
     cell = cell.reshape(-1)
     level = pyramid.levels[bits]
     assert len(level) == len(keys)
-    np.testing.assert_array_equal(level.weights, np.bincount(cell, weights=weights))
-    for j in range(3):
-        np.testing.assert_array_equal(level.sums[:, j], np.bincount(cell, weights=weights * points[:, j]))
+    sums = np.stack([np.bincount(cell, weights=weights * points[:, j]) for j in range(3)], axis=1)
+    np.testing.assert_array_equal(_canonical(level.sums, level.weights), _canonical(sums, np.bincount(cell, weights)))
 
 
 @pytest.mark.parametrize(("space", "rgba"), [("oklab", False), ("lab", False), ("rgb", True), ("oklab", True)])
@@ -44,17 +50,27 @@ def test_every_level_holds_the_exact_sums_of_cubes_of_one_side(chelsea, space, r
     histogram = ColorHistogram.from_image(vignette(read_image(data_path("chelsea.png")))) if rgba else chelsea
     pyramid, points, weights = _pyramid(histogram, space)
     q = points.astype(np.int64)
-    span = 1 << max(int(np.ceil(np.log2((q.max(axis=0) - q.min(axis=0)).max() + 1))), 7)
-    for bits in LEVEL_BITS:
+    span = 1 << max(int(np.ceil(np.log2((q.max(axis=0) - q.min(axis=0)).max() + 1))), 8)
+    assert list(pyramid.levels) == [b for b in LEVEL_BITS if b < np.log2(span)][: len(pyramid.levels)]
+    for bits, level in pyramid.levels.items():
         side = span >> bits
         keys, cell = np.unique(np.floor_divide(q, side), axis=0, return_inverse=True)
         cell = cell.reshape(-1)
-        level = pyramid.levels[bits]
-        assert len(level) == len(keys)
-        np.testing.assert_array_equal(level.weights, np.bincount(cell, weights=weights))
+        assert len(level) == len(keys) and (bits == 3 or 2 * len(level) <= len(points))
         sums = np.stack([np.bincount(cell, weights=weights * points[:, j]) for j in range(points.shape[1])], axis=1)
-        np.testing.assert_array_equal(level.sums, sums)  # exact integers: any grouping gives the same sums
-        np.testing.assert_array_equal(level.means, sums / level.weights[:, None])
+        # Exact integers: any grouping and order of addition gives the same sums.
+        np.testing.assert_array_equal(
+            _canonical(level.sums, level.weights), _canonical(sums, np.bincount(cell, weights))
+        )
+        np.testing.assert_array_equal(level.means, level.sums / level.weights[:, None])
+
+
+def test_perceptual_spaces_get_finer_levels(chelsea):
+    """Colours fill a thin slab of the Oklab grid: its levels go finer than RGB's to reach as many cells."""
+    rgb, _, _ = _pyramid(chelsea)
+    oklab, _, _ = _pyramid(chelsea, "oklab")
+    assert max(oklab.levels) > max(rgb.levels)
+    assert len(oklab.levels[max(oklab.levels)]) >= len(rgb.levels[6]) / 2
 
 
 def test_a_ten_colour_image_uses_no_level():
@@ -69,7 +85,7 @@ def test_a_ten_colour_image_uses_no_level():
 def test_the_high_colour_photograph_uses_the_documented_levels():
     pyramid, _, _ = _pyramid(ColorHistogram.from_image(high_colour_photograph()))
     assert pyramid.n_points == 878_715
-    assert [len(pyramid.levels[b]) for b in LEVEL_BITS] == [213, 1194, 7452, 45863, 243671]
+    assert {b: len(level) for b, level in pyramid.levels.items()} == {3: 213, 4: 1194, 5: 7452, 6: 45863, 7: 243671}
     assert pyramid.coarse_levels(16, 50.0) == [4, 5, 6]
     assert pyramid.coarse_levels(64, 50.0) == [5, 6]
     assert pyramid.coarse_levels(256, 20.0) == [5, 6]
@@ -78,7 +94,7 @@ def test_the_high_colour_photograph_uses_the_documented_levels():
 def test_level_rule(chelsea):
     """Each kept level has at most a quarter of the next finer stage and enough cells per cluster."""
     pyramid, _, _ = _pyramid(chelsea)
-    sizes = {b: len(pyramid.levels[b]) for b in LEVEL_BITS}
+    sizes = {b: len(level) for b, level in pyramid.levels.items()}
     for k in (2, 8, 32, 128):
         for cells in (20.0, 50.0):
             chosen = pyramid.coarse_levels(k, cells)
@@ -87,5 +103,5 @@ def test_level_rule(chelsea):
                 if chosen != [max(chosen)] or sizes[b] >= cells * k:
                     assert 4 * sizes[b] <= bigger and sizes[b] >= cells * k, (k, cells, chosen)
                 else:  # the fallback: the largest level with <= 1/4 of the points and >= 2k cells
-                    ok = [c for c in LEVEL_BITS if 4 * sizes[c] <= pyramid.n_points and sizes[c] >= 2 * k]
+                    ok = [c for c in sizes if 4 * sizes[c] <= pyramid.n_points and sizes[c] >= 2 * k]
                     assert b == max(ok, key=sizes.get)
