@@ -4,12 +4,13 @@ The points are integers (colours on the grid of :mod:`kmeans_lab.spaces`). Level
 (3 ≤ b ≤ 10) groups the points into cubes of one side, ``2^(s − b)`` for the smallest
 power of two ``2^s`` at least the points' widest extent (and at least 2⁸), aligned on
 multiples of the side: at most ``(2^b + 1)^d`` cells; on the RGB cube ``2^(3b)``, side
-``2^(8 − b)``, the cells that share the top ``b`` bits of every channel. The levels stop
-before the first with more than half as many cells as points (no use as a coarse stage),
-so RGB has levels 3–7 and a perceptual space, whose colours fill a thin slab of its
-grid, finer ones. Each cell keeps the exact weighted sum of its points (integers, so
-exact in float64 in any order) and its weight; at its mean, with that weight, it is one
-point of a coarse k-means.
+``2^(8 − b)``, the cells that share the top ``b`` bits of every channel. The finest level
+has cubes of side 2 at least, so RGB has levels 3–7 and a perceptual space, whose colours
+fill a thin slab of its grid, finer ones. Each cell keeps the exact weighted sum of its
+points (integers, so exact in float64 in any order) and its weight; at its mean, with
+that weight, it is one point of a coarse k-means. With their cubes and parents the levels
+are also the :class:`~kmeans_lab.cluster.filtering.CellTree` of the cascade's approximate
+stage on point sets dense in their cells.
 """
 
 from __future__ import annotations
@@ -18,10 +19,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .cluster.filtering import CellTree, CubeLevel
+
 __all__ = ["LEVEL_BITS", "CellLevel", "ColorPyramid"]
 
-#: Cells per axis of the levels, as bits, coarse to fine (the finest ones only while they are coarse enough).
+#: Cells per axis of the levels, as bits, coarse to fine (the finest with cubes of side 2 at least).
 LEVEL_BITS = (3, 4, 5, 6, 7, 8, 9, 10)
+# Morton key spaces up to this size (RGB at 7 bits) are numbered with a presence table, larger ones by a sort.
+_TABLE_KEYS = 1 << 24
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,11 +41,19 @@ class CellLevel:
         Weighted sum of each cell's points (exact).
     weights : ndarray of shape (n,), float64
         Total weight of each cell (positive).
+    cells : ndarray of shape (n, d), int64
+        Each cell's cube: the points ``p`` with ``p // side == cells[i]``.
+    side : int
+    parent : ndarray of shape (n,), intp, or None
+        Each cell's cell one level coarser (None at 3 bits).
     """
 
     bits: int
     sums: np.ndarray
     weights: np.ndarray
+    cells: np.ndarray
+    side: int
+    parent: np.ndarray | None
 
     def __len__(self) -> int:
         return len(self.weights)
@@ -61,9 +74,10 @@ class ColorPyramid:
     Attributes
     ----------
     levels : dict of int to CellLevel
-        By bits, coarse to fine: 3 bits and the finer levels with at most half as many
-        cells as points.
+        By bits, coarse to fine.
     n_points : int
+    point_cell : ndarray of shape (m,), intp
+        Each point's cell in the finest level.
 
     Examples
     --------
@@ -71,13 +85,14 @@ class ColorPyramid:
     >>> points = np.array([[0.0, 0, 0], [1, 1, 1], [200, 0, 0]])
     >>> pyramid = ColorPyramid.from_points(points, np.ones(3))
     >>> {b: len(level) for b, level in pyramid.levels.items()}
-    {3: 2}
-    >>> pyramid.levels[3].weights.tolist()  # (0, 0, 0) and (1, 1, 1) share a cell of side 32
+    {3: 2, 4: 2, 5: 2, 6: 2, 7: 2}
+    >>> pyramid.levels[7].weights.tolist()  # (0, 0, 0) and (1, 1, 1) share a cube of side 2
     [2.0, 1.0]
     """
 
     levels: dict[int, CellLevel]
     n_points: int
+    point_cell: np.ndarray
 
     @classmethod
     def from_points(cls, points: np.ndarray, weights: np.ndarray) -> ColorPyramid:
@@ -91,28 +106,35 @@ class ColorPyramid:
 
         Notes
         -----
-        O(m log m): one sort of the points' Morton keys at the finest level (at most 10
-        bits per axis, cubes of side 2 at least: 7 bits for RGB); each coarser level from
-        the finer one's sorted keys in O(cells).
+        The points' Morton keys at the finest level (at most 10 bits per axis, cubes of
+        side 2 at least: 7 bits for RGB) numbered by a presence table when their space is
+        at most 2²⁴ (RGB: O(m + 2²⁴)), else by one sort (O(m log m)); each coarser level
+        from the finer one's sorted keys in O(cells).
         """
         q = points.astype(np.int64)
         span = int((q.max(axis=0) - q.min(axis=0)).max()) + 1
         top = max(int(np.ceil(np.log2(span))), 8)
-        finest = min(LEVEL_BITS[-1], top - 1)  # cubes of side 2 at least: side 1 is the points
-        keys, inverse = _cell_keys(q >> (top - finest), finest)
-        n = len(keys)
+        bits = min(LEVEL_BITS[-1], top - 1)  # cubes of side 2 at least: side 1 is the points
+        cells = q >> (top - bits)
+        keys, first, inverse = _cell_keys(cells, bits)
+        cells, n = cells[first], len(keys)
         sums = np.stack([np.bincount(inverse, weights=weights * column, minlength=n) for column in points.T], axis=1)
         cell_weights = np.bincount(inverse, weights=weights, minlength=n)
-        levels = {finest: CellLevel(finest, sums, cell_weights)}
-        for bits in range(finest - 1, LEVEL_BITS[0] - 1, -1):
+        levels = {}
+        while True:
+            levels[bits] = CellLevel(bits, sums, cell_weights, cells, 1 << (top - bits), None)
+            if bits == LEVEL_BITS[0]:
+                break
             # A cell's parent key drops the lowest bit of every coordinate; the keys stay sorted.
             keys = keys >> points.shape[1]
-            starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-            keys, sums = keys[starts], np.add.reduceat(sums, starts, axis=0)
+            new = np.r_[True, keys[1:] != keys[:-1]]
+            starts = np.flatnonzero(new)
+            parent = np.cumsum(new) - 1
+            levels[bits] = CellLevel(bits, sums, cell_weights, cells, 1 << (top - bits), parent)
+            keys, cells, sums = keys[starts], cells[starts] >> 1, np.add.reduceat(sums, starts, axis=0)
             cell_weights = np.add.reduceat(cell_weights, starts)
-            levels[bits] = CellLevel(bits, sums, cell_weights)
-        kept = [b for b in sorted(levels) if b == LEVEL_BITS[0] or 2 * len(levels[b]) <= len(points)]
-        return cls({b: levels[b] for b in kept}, len(points))
+            bits -= 1
+        return cls({b: levels[b] for b in sorted(levels)}, len(points), inverse)
 
     def __repr__(self) -> str:
         cells = ", ".join(f"{b}: {len(L)}" for b, L in self.levels.items())
@@ -151,8 +173,38 @@ class ColorPyramid:
             chosen = [max(fallback, key=lambda b: len(self.levels[b]))] if fallback else []
         return sorted(chosen)
 
+    @property
+    def dense(self) -> bool:
+        """Whether the finest level's cells hold two points or more on average (the filter pays there)."""
+        return 2 * len(self.levels[max(self.levels)]) <= self.n_points
 
-def _cell_keys(cells: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    def cell_tree(self, x: np.ndarray, weights: np.ndarray, offset: np.ndarray, k: int, top: float = 4.0) -> CellTree:
+        """The levels as a :class:`~kmeans_lab.cluster.filtering.CellTree` of the points ``x = points − offset``.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, d), float64
+            The pyramid's points minus an integer ``offset``.
+        weights : ndarray of shape (m,), float64
+        offset : ndarray of shape (d,), float64
+        k : int
+        top : float, default 4
+            The tree starts at the coarsest level with at least ``top × k`` cells (its cells
+            are tested against every centre; fewer would decide little).
+        """
+        bits = sorted(self.levels)
+        first = next((b for b in bits if len(self.levels[b]) >= top * k), bits[-1])
+        cubes = []
+        for b in bits[bits.index(first) :]:
+            level = self.levels[b]
+            half = (level.side - 1) / 2.0  # integer points lo … lo + side − 1 of each axis
+            centers = level.cells * level.side + half - offset
+            sums = level.sums - level.weights[:, None] * offset
+            cubes.append(CubeLevel(centers, half, sums, level.weights, level.parent))
+        return CellTree(x, weights, tuple(cubes), self.point_cell)
+
+
+def _cell_keys(cells: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct cells of the finest level as sorted Morton keys, and each point's cell.
 
     Parameters
@@ -167,6 +219,8 @@ def _cell_keys(cells: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
         Ascending; the bits of the d coordinates interleaved (relative to a corner aligned
         on the coarsest level's grid), so ``keys >> d`` are the cells one level coarser,
         still ascending.
+    first : ndarray of shape (n,), intp
+        A point of each cell.
     inverse : ndarray of shape (m,), intp
     """
     d = cells.shape[1]
@@ -179,5 +233,16 @@ def _cell_keys(cells: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
     key = np.zeros(len(cells), dtype=np.int64)
     for j in range(d):
         key |= spread[cells[:, j] - corner[j]] << (d - 1 - j)
-    keys, inverse = np.unique(key, return_inverse=True)
-    return keys, inverse.reshape(-1)
+    space = 1 << (d * (bits + 1))
+    if space > _TABLE_KEYS:
+        keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        return keys, first, inverse.reshape(-1)
+    seen = np.zeros(space, dtype=bool)  # a presence table: two linear passes, no sort
+    seen[key] = True
+    keys = np.flatnonzero(seen)
+    index = np.empty(space, dtype=np.intp)  # only entries at `keys` are written, and only they are read
+    index[keys] = np.arange(len(keys))
+    inverse = index[key]
+    first = np.empty(len(keys), dtype=np.intp)
+    first[inverse] = np.arange(len(key))
+    return keys, first, inverse

@@ -90,6 +90,19 @@ def test_cascade_is_its_start_then_the_plain_path(photos, space, shape, k, tol):
         _assert_fixed_point(x, weights, run.centers, run.labels)
 
 
+@pytest.mark.parametrize("k", [16, 100])
+def test_dense_point_sets_take_the_approximate_stage_then_the_plain_path(k):
+    """coffee.png's 94k colours fill their finest cubes (2.8 each): the filter's approximate stage chooses the start."""
+    points, weights = _points(read_image(data_path("coffee.png")), "rgb")
+    start = _start(points, weights, k)
+    assert ColorPyramid.from_points(points, weights).dense and start.approximate_iter > 0
+    fitted = cascade_kmeans(points, weights, k)
+    plain = weighted_kmeans(points, weights, k, init=start.centers, seed=None, max_iter=300, tol=1e-4)
+    np.testing.assert_array_equal(fitted.centroids, plain.centroids)
+    np.testing.assert_array_equal(fitted.labels, plain.labels)
+    assert fitted.n_iter == plain.n_iter <= 3  # the approximate stage left little to do
+
+
 def test_multi_start_keeps_the_lowest_inertia(photos):
     points, weights = photos["rgb", None]
     start = _start(points, weights, 8, n_init=5)

@@ -30,12 +30,12 @@ def chelsea() -> ColorHistogram:
     return ColorHistogram.from_image(read_image(data_path("chelsea.png")))
 
 
-@pytest.mark.parametrize("bits", [3, 4, 5, 6])
+@pytest.mark.parametrize("bits", [3, 4, 5, 6, 7])
 def test_rgb_cells_share_the_top_bits_of_every_channel(chelsea, bits):
     """On the RGB cube (full range) a level's cells are the colours' top ``bits`` bits, with exact sums."""
     pyramid, points, weights = _pyramid(chelsea)
     assert np.ptp(chelsea.colors, axis=0).max() >= 128  # so the span rounds up to 256
-    assert max(pyramid.levels) == 6  # 7 bits: more than half as many cells as colours
+    assert list(pyramid.levels) == [3, 4, 5, 6, 7]
     top = chelsea.colors.astype(np.int64) >> (8 - bits)
     keys, cell = np.unique(top, axis=0, return_inverse=True)
     cell = cell.reshape(-1)
@@ -51,12 +51,13 @@ def test_every_level_holds_the_exact_sums_of_cubes_of_one_side(chelsea, space, r
     pyramid, points, weights = _pyramid(histogram, space)
     q = points.astype(np.int64)
     span = 1 << max(int(np.ceil(np.log2((q.max(axis=0) - q.min(axis=0)).max() + 1))), 8)
-    assert list(pyramid.levels) == [b for b in LEVEL_BITS if b < np.log2(span)][: len(pyramid.levels)]
+    assert list(pyramid.levels) == [b for b in LEVEL_BITS if b < np.log2(span)]
     for bits, level in pyramid.levels.items():
         side = span >> bits
         keys, cell = np.unique(np.floor_divide(q, side), axis=0, return_inverse=True)
         cell = cell.reshape(-1)
-        assert len(level) == len(keys) and (bits == 3 or 2 * len(level) <= len(points))
+        assert len(level) == len(keys) and level.side == side
+        np.testing.assert_array_equal(level.cells[np.lexsort(level.cells.T[::-1])], keys)
         sums = np.stack([np.bincount(cell, weights=weights * points[:, j]) for j in range(points.shape[1])], axis=1)
         # Exact integers: any grouping and order of addition gives the same sums.
         np.testing.assert_array_equal(
@@ -71,6 +72,32 @@ def test_perceptual_spaces_get_finer_levels(chelsea):
     oklab, _, _ = _pyramid(chelsea, "oklab")
     assert max(oklab.levels) > max(rgb.levels)
     assert len(oklab.levels[max(oklab.levels)]) >= len(rgb.levels[6]) / 2
+
+
+@pytest.mark.parametrize("space", ["rgb", "oklab"])
+def test_the_cell_tree_holds_every_point_in_its_cubes(chelsea, space):
+    """Cubes contain their points, parents contain their children, sums are those of the centred points."""
+    pyramid, points, weights = _pyramid(chelsea, space)
+    offset = np.rint(weights @ points / weights.sum())
+    x = points - offset
+    tree = pyramid.cell_tree(x, weights, offset, 8)
+    finest = tree.levels[-1]
+    assert (np.abs(x - finest.centers[tree.point_cell]) <= finest.half).all()
+    sums = np.stack([np.bincount(tree.point_cell, weights=weights * x[:, j]) for j in range(3)], axis=1)
+    np.testing.assert_array_equal(finest.sums, sums)
+    for coarse, fine in zip(tree.levels, tree.levels[1:]):
+        assert (np.abs(fine.centers - coarse.centers[fine.parent]) <= coarse.half - fine.half).all()
+        np.testing.assert_array_equal(np.bincount(fine.parent, weights=fine.weights), coarse.weights)
+    first = min(b for b, level in pyramid.levels.items() if len(level) >= 4 * 8)  # the top: >= 4k cells
+    assert len(tree.levels) == len([b for b in pyramid.levels if b >= first])
+
+
+def test_dense_point_sets():
+    """The high-colour photograph holds about 3.6 colours per finest cube; chelsea (451×300) about 1.5."""
+    high, _, _ = _pyramid(ColorHistogram.from_image(high_colour_photograph()))
+    assert high.dense and high.n_points > 3 * len(high.levels[7])
+    small, _, _ = _pyramid(ColorHistogram.from_image(read_image(data_path("chelsea.png"))))
+    assert not small.dense
 
 
 def test_a_ten_colour_image_uses_no_level():
