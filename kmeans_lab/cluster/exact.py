@@ -35,6 +35,9 @@ __all__ = ["ExactEStep", "float32_error_bound"]
 _U32 = 2.0**-24
 # float32 values of a (rows, centres) block: about 256 KiB, so a block stays in cache.
 _BLOCK_VALUES = 1 << 16
+# Up to this many centres a full labelling runs over the centres (elementwise), above over the points
+# (measured on 300k points, one thread: 2.6x faster at K = 8, 1.5x at 32; 1.1x slower at 64).
+_FEW_CENTERS = 48
 
 
 def float32_error_bound(points_radius: float, centers: np.ndarray, half: np.ndarray) -> float:
@@ -89,6 +92,50 @@ def _reference_values(columns: list[np.ndarray], centers: np.ndarray, half: np.n
     for j in range(1, len(columns)):
         dot = dot + columns[j] * np.take(centers[:, j], labels)
     return np.take(half, labels) - dot
+
+
+def _two_smallest_by_point(rows: np.ndarray, matrix: np.ndarray):
+    """Per point (row of ``rows @ matrix``), the argmin, the smallest value and the second smallest.
+
+    A minimum along each row of (points, centres) blocks: NumPy's per-row reductions,
+    cheap when rows are long (many centres).
+    """
+    n, k = len(rows), matrix.shape[1]
+    labels = np.empty(n, dtype=np.intp)
+    best, second = np.empty(n, dtype=np.float32), np.full(n, np.inf, dtype=np.float32)
+    step = max(256, _BLOCK_VALUES // k)
+    for start in range(0, n, step):
+        values = rows[start : start + step] @ matrix
+        lab = values.argmin(axis=1)
+        r = np.arange(len(lab))
+        labels[start : start + step], best[start : start + step] = lab, values[r, lab]
+        if k > 1:
+            values[r, lab] = np.inf
+            second[start : start + step] = values.min(axis=1)
+    return labels, best, second
+
+
+def _two_smallest_by_centre(columns: np.ndarray, matrix: np.ndarray):
+    """As :func:`_two_smallest_by_point`, from (centres, points) blocks: a running minimum over the centres.
+
+    Each step is elementwise over a block of points, so there is no per-point overhead:
+    with few centres this is several times faster than reductions along short rows. Ties
+    keep the lower index (the comparison is strict).
+    """
+    k, n = matrix.shape[1], columns.shape[1]
+    transposed = np.ascontiguousarray(matrix.T)
+    labels = np.zeros(n, dtype=np.intp)
+    best, second = np.empty(n, dtype=np.float32), np.full(n, np.inf, dtype=np.float32)
+    step = max(1024, _BLOCK_VALUES * 4 // k)
+    for start in range(0, n, step):
+        values = transposed @ columns[:, start : start + step]
+        low, runner_up, lab = values[0].copy(), second[start : start + step], labels[start : start + step]
+        for j in range(1, k):
+            np.minimum(runner_up, np.maximum(low, values[j]), out=runner_up)
+            np.copyto(lab, j, where=values[j] < low)
+            np.minimum(low, values[j], out=low)
+        best[start : start + step] = low
+    return labels, best, second
 
 
 def _matrix32(centers: np.ndarray, half: np.ndarray) -> np.ndarray:
@@ -170,26 +217,19 @@ class ExactEStep:
         Returns their labels, their own centre's reference value, and a lower bound on
         every other centre's reference value.
         """
-        rows = self.rows32 if index is None else self.rows32[index]
-        n, k = len(rows), len(centers)
         matrix = _matrix32(centers, half)
-        labels = np.empty(n, dtype=np.intp)
-        best, second = np.empty(n, dtype=np.float32), np.full(n, np.inf, dtype=np.float32)
-        step = max(256, _BLOCK_VALUES // k)
-        for start in range(0, n, step):
-            values = rows[start : start + step] @ matrix
-            lab = values.argmin(axis=1)
-            r = np.arange(len(lab))
-            labels[start : start + step], best[start : start + step] = lab, values[r, lab]
-            if k > 1:
-                values[r, lab] = np.inf
-                second[start : start + step] = values.min(axis=1)
+        if len(centers) <= _FEW_CENTERS:
+            columns32 = self.columns32 if index is None else self.columns32[:, index]
+            labels, best, second = _two_smallest_by_centre(columns32, matrix)
+        else:
+            rows = self.rows32 if index is None else self.rows32[index]
+            labels, best, second = _two_smallest_by_point(rows, matrix)
         lower = second.astype(np.float64) - bound
         columns = self.columns if index is None else [np.take(col, index) for col in self.columns]
         near = np.flatnonzero(~(lower - bound > best))  # the second is within 2E of the best
         if len(near):  # near ties: the float64 reference decides, over every centre
             labels[near] = exact_nearest_centers(np.column_stack([col[near] for col in columns]), centers)
-            values = rows[near] @ matrix
+            values = self.rows32[near if index is None else index[near]] @ matrix
             values[np.arange(len(near)), labels[near]] = np.inf
             lower[near] = values.min(axis=1).astype(np.float64) - bound
         return labels, _reference_values(columns, centers, half, labels), lower
