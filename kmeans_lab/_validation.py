@@ -120,16 +120,6 @@ def _color(value: object, name: str) -> tuple[int, int, int] | None:
     return tuple(channels)
 
 
-def _float_dtype(value: object, name: str) -> np.dtype:
-    try:
-        dtype = np.dtype(value)
-    except TypeError:
-        raise ValueError(f"{name} must be float32 or float64, got {value!r}") from None
-    if dtype not in (np.float32, np.float64):
-        raise ValueError(f"{name} must be float32 or float64, got {dtype}")
-    return dtype
-
-
 def _image(value: object, name: str, channels: tuple[int, ...] = (3, 4)) -> np.ndarray:
     """An ``(H, W, C)`` uint8 array, H, W ≥ 1, C in ``channels`` (3: sRGB; 4: sRGB with straight alpha)."""
     array = np.asarray(value)
@@ -196,11 +186,9 @@ def _tile(value: object, name: str) -> int:
 
 
 _CHECKS: dict[str, Callable[..., object]] = {
-    "algorithm": _choice(("auto", "lloyd")),
     "color_space": _choice(COLOR_SPACES),
     "dither": _dither,
     "background": _color,
-    "dtype": _float_dtype,
     "image": _image,
     "rgb_image": lambda value, name: _image(value, name, (3,)),  # no alpha (CIEDE2000, SSIM, Pillow's dithering)
     "points": _points,

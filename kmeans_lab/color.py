@@ -1,9 +1,10 @@
 """Colour spaces for clustering and for perceptual metrics, and premultiplied alpha.
 
-sRGB ↔ CIELAB (D65) come from scikit-image (the ``report`` extra), imported only when
-called. sRGB ↔ Oklab (Björn Ottosson, "A perceptual color space for image processing",
-2020) is written here in NumPy: the sRGB transfer function, a 3×3 matrix to cone-like LMS
-responses, a cube root and a second 3×3 matrix. :func:`from_rgb` / :func:`to_rgb` convert by
+Both perceptual spaces are written here in NumPy: sRGB ↔ CIELAB (D65, 2° observer, with
+scikit-image's constants, so the values agree with its ``rgb2lab`` to rounding) and sRGB ↔
+Oklab (Björn Ottosson, "A perceptual color space for image processing", 2020). Each is the
+sRGB transfer function (a 256-entry table for 8-bit input), a 3×3 matrix, a cube root
+and a second linear map. :func:`from_rgb` / :func:`to_rgb` convert by
 the name :func:`kmeans_lab.fit_palette` takes (``"rgb"``, ``"lab"``, ``"oklab"``).
 :func:`premultiply` gives the points RGBA images are clustered as. Used by
 :mod:`kmeans_lab.quantization` and :mod:`kmeans_lab.metrics` (CIEDE2000).
@@ -11,11 +12,7 @@ the name :func:`kmeans_lab.fit_palette` takes (``"rgb"``, ``"lab"``, ``"oklab"``
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
-
-from ._optional import require
 
 __all__ = [
     "rgb_to_lab",
@@ -61,6 +58,19 @@ _OKLAB_TO_LMS = np.array(
         [1.0, -0.0894841775, -1.2914855480],
     ]
 )
+# scikit-image's linear sRGB → XYZ matrix and D65 (2°) white point (skimage.color.colorconv).
+_LINEAR_SRGB_TO_XYZ = np.array(
+    [
+        [0.412453, 0.357580, 0.180423],
+        [0.212671, 0.715160, 0.072169],
+        [0.019334, 0.119193, 0.950227],
+    ]
+)
+_XYZ_TO_LINEAR_SRGB = np.linalg.inv(_LINEAR_SRGB_TO_XYZ)
+_D65_WHITE = np.array([0.95047, 1.0, 1.08883])
+# CIELAB's f(t): a cube root above (6/29)³, a line below (the constants of CIE 15 as scikit-image writes them).
+_LAB_EPSILON = 0.008856
+_LAB_SLOPE = 7.787
 _LMS_TO_LINEAR_SRGB = np.array(
     [
         [4.0767416621, -3.3077115913, 0.2309699292],
@@ -68,42 +78,6 @@ _LMS_TO_LINEAR_SRGB = np.array(
         [-0.0041960863, -0.7034186147, 1.7076147010],
     ]
 )
-
-
-def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
-    """sRGB values 0..255 to CIELAB L*a*b* (D65), float64.
-
-    Parameters
-    ----------
-    rgb : ndarray of shape (..., 3), any real dtype, 0..255
-
-    Returns
-    -------
-    ndarray of the same shape, float64
-    """
-    color = require("skimage.color", "CIELAB")
-    rgb = np.asarray(rgb, dtype=np.float64) / 255.0
-    return color.rgb2lab(rgb.reshape(-1, 1, 3)).reshape(rgb.shape)
-
-
-def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
-    """CIELAB (D65) to sRGB 0..255, float64, clipped to the gamut.
-
-    Parameters
-    ----------
-    lab : ndarray of shape (..., 3)
-
-    Returns
-    -------
-    ndarray of the same shape, float64 in [0, 255]
-    """
-    color = require("skimage.color", "CIELAB")
-    lab = np.asarray(lab, dtype=np.float64)
-    with warnings.catch_warnings():
-        # A centre outside the sRGB gamut draws a "negative Z values" notice; it is clipped below.
-        warnings.simplefilter("ignore", UserWarning)
-        rgb = color.lab2rgb(lab.reshape(-1, 1, 3)).reshape(lab.shape)
-    return np.clip(rgb, 0.0, 1.0) * 255.0
 
 
 def srgb_to_linear(values: np.ndarray) -> np.ndarray:
@@ -155,6 +129,64 @@ def _times(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return np.einsum("...j,ij->...i", points, matrix)
 
 
+def _linear(rgb: np.ndarray) -> np.ndarray:
+    """sRGB 0..255 → linear light, float64: a table lookup for 8-bit integers."""
+    rgb = np.asarray(rgb)
+    if rgb.dtype.kind in "ui":  # 8-bit values: the transfer function by table lookup
+        return _LINEAR_OF_BYTE[rgb]
+    return srgb_to_linear(rgb.astype(np.float64) / 255.0)
+
+
+def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """sRGB values 0..255 to CIELAB L*a*b* (D65, 2° observer), float64; NumPy only.
+
+    Parameters
+    ----------
+    rgb : ndarray of shape (..., 3), any real dtype, 0..255
+
+    Returns
+    -------
+    ndarray of the same shape, float64
+
+    Notes
+    -----
+    scikit-image's ``rgb2lab`` step for step (its matrix, white point and piecewise cube
+    root), with a table for the transfer function of 8-bit input: the values agree with
+    it to float64 rounding.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rgb_to_lab(np.array([[255, 0, 0]])).round(2).tolist()
+    [[53.24, 80.09, 67.2]]
+    """
+    xyz = _times(_linear(rgb), _LINEAR_SRGB_TO_XYZ) / _D65_WHITE
+    f = np.where(xyz > _LAB_EPSILON, np.cbrt(xyz), _LAB_SLOPE * xyz + 16.0 / 116.0)
+    out = np.empty_like(f)
+    out[..., 0] = 116.0 * f[..., 1] - 16.0
+    out[..., 1] = 500.0 * (f[..., 0] - f[..., 1])
+    out[..., 2] = 200.0 * (f[..., 1] - f[..., 2])
+    return out
+
+
+def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
+    """CIELAB (D65) to sRGB 0..255, float64, clipped to the gamut (inverse of :func:`rgb_to_lab`).
+
+    Parameters
+    ----------
+    lab : ndarray of shape (..., 3)
+
+    Returns
+    -------
+    ndarray of the same shape, float64 in [0, 255]
+    """
+    lab = np.asarray(lab, dtype=np.float64)
+    fy = (lab[..., 0] + 16.0) / 116.0
+    f = np.stack([lab[..., 1] / 500.0 + fy, fy, np.maximum(fy - lab[..., 2] / 200.0, 0.0)], axis=-1)
+    xyz = np.where(f > 0.2068966, f**3, (f - 16.0 / 116.0) / _LAB_SLOPE) * _D65_WHITE
+    return linear_to_srgb(_times(xyz, _XYZ_TO_LINEAR_SRGB)) * 255.0
+
+
 def _lms_to_oklab(lms: np.ndarray) -> np.ndarray:
     return _times(np.cbrt(lms), _LMS_TO_OKLAB)
 
@@ -182,12 +214,7 @@ def rgb_to_oklab(rgb: np.ndarray) -> np.ndarray:
     >>> rgb_to_oklab(np.array([[255, 255, 255], [255, 0, 0]])).round(6).tolist()
     [[1.0, 0.0, 0.0], [0.627955, 0.224863, 0.125846]]
     """
-    rgb = np.asarray(rgb)
-    if rgb.dtype.kind in "ui":  # 8-bit values: the transfer function by table lookup
-        linear = _LINEAR_OF_BYTE[rgb]
-    else:
-        linear = srgb_to_linear(rgb.astype(np.float64) / 255.0)
-    return _lms_to_oklab(_times(linear, _LINEAR_SRGB_TO_LMS))
+    return _lms_to_oklab(_times(_linear(rgb), _LINEAR_SRGB_TO_LMS))
 
 
 def xyz_to_oklab(xyz: np.ndarray) -> np.ndarray:

@@ -6,8 +6,9 @@ pixel (:mod:`kmeans_lab.quantization`), and the k-means of every pixel of a coll
 weighted k-means of the summed histograms. :class:`ColorHistogram` is that summary: exact,
 mergeable with ``+``, and small enough to ship between processes.
 
-RGBA images (``(H, W, 4)``, straight alpha) are counted too, by sorting 32-bit keys
-``0xAARRGGBB`` in row blocks, every fully transparent pixel counted as ``(0, 0, 0, 0)``.
+Colours are counted by sorting their 32-bit keys (``0xRRGGBB``, or ``0xAARRGGBB`` for RGBA
+images with straight alpha, every fully transparent pixel counted as ``(0, 0, 0, 0)``) in
+row blocks. :func:`label_pixels` maps an image back through its own histogram's labels.
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ import numpy as np
 from ._validation import check
 
 __all__ = [
+    "BLOCK_PIXELS",
     "ColorHistogram",
+    "count_keys",
     "distinct_colors",
+    "label_pixels",
     "pack_colors",
     "unpack_colors",
     "row_chunks",
@@ -29,11 +33,9 @@ __all__ = [
     "RGB_KEY_MASK",
 ]
 
-# Above this many pixels a 2^24-entry presence table (two linear passes) beats sorting.
-_TABLE_MIN_PIXELS = 1 << 18
-# Pixels per chunk when a large image is read in row blocks: bounds the working set (a few
-# bytes per pixel of the chunk) whatever the image's size.
-_CHUNK_PIXELS = 1 << 22
+#: Pixels per row block when an image is counted or mapped: bounds the working set (a few
+#: bytes per pixel of the block) whatever the image's size.
+BLOCK_PIXELS = 1 << 22
 _KEY_SPACE = 1 << 24
 #: RGBA keys ``0xAARRGGBB`` at or above this are opaque (their low 24 bits are the RGB key).
 OPAQUE_KEY_MIN = np.uint32(0xFF000000)
@@ -105,7 +107,7 @@ def unpack_colors(keys: np.ndarray, channels: int = 3) -> np.ndarray:
     return colors
 
 
-def row_chunks(image: np.ndarray, max_pixels: int = _CHUNK_PIXELS) -> Iterator[tuple[int, np.ndarray]]:
+def row_chunks(image: np.ndarray, max_pixels: int = BLOCK_PIXELS) -> Iterator[tuple[int, np.ndarray]]:
     """Blocks of whole rows of ``image``, at most about ``max_pixels`` pixels each: ``(first row, block)``.
 
     Views, not copies: a pass over the blocks holds one block's temporaries at a time.
@@ -154,9 +156,7 @@ class ColorHistogram:
     def from_image(cls, image: np.ndarray) -> ColorHistogram:
         """The histogram of one ``(H, W, 3)`` or ``(H, W, 4)`` uint8 image."""
         image = check("image", image)
-        channels = image.shape[2]
-        keys, counts = _count_keys(image) if channels == 3 else _count_rgba_keys(image)
-        return cls.from_keys_and_counts(keys, counts, channels)
+        return cls.from_keys_and_counts(*count_keys(image), image.shape[2])
 
     @classmethod
     def from_keys_and_counts(cls, keys: np.ndarray, counts: np.ndarray, channels: int = 3) -> ColorHistogram:
@@ -209,49 +209,100 @@ def _keys_as(histogram: ColorHistogram, channels: int) -> np.ndarray:
     return keys | OPAQUE_KEY_MIN if channels == 4 and histogram.channels == 3 else keys
 
 
-def _count_keys(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct keys of an RGB image and their counts, in row blocks.
+def count_keys(image: np.ndarray, block_pixels: int = BLOCK_PIXELS) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct keys (:func:`pack_colors`) of an RGB or RGBA image and their counts, in row blocks.
 
-    Small images sort (``np.unique``, O(N log N)); large ones mark the keys present in a
-    2^24-entry boolean table (16 MiB; cheaper than a 2^24 int64 histogram, which is
-    128 MiB to zero and scan), number them through a lookup table written only where a
-    colour is present, and count by a bincount over the m colour indices: two passes of
-    O(N) over the blocks, no sort.
+    Parameters
+    ----------
+    image : ndarray of shape (H, W, 3) or (H, W, 4), uint8
+        Not checked (:meth:`ColorHistogram.from_image` checks it).
+    block_pixels : int, default BLOCK_PIXELS
+        Pixels per row block: bounds the working set whatever the image's size.
+
+    Returns
+    -------
+    keys : ndarray of shape (m,), uint32
+    counts : ndarray of shape (m,), int64
+
+    Notes
+    -----
+    Sorts the keys of each block and counts the runs; the blocks' distinct keys are merged
+    the same way. O(N log N) with NumPy's vectorised sort of 32-bit keys, which streams
+    through memory where a 2²⁴-entry presence table would miss the cache on every pixel.
     """
-    n_pixels = image.shape[0] * image.shape[1]
-    if n_pixels < _TABLE_MIN_PIXELS:
-        keys, counts = np.unique(pack_colors(image), return_counts=True)
-        return keys.astype(np.uint32), counts
-    seen = np.zeros(_KEY_SPACE, dtype=bool)
-    for _, block in row_chunks(image):
-        seen[pack_colors(block)] = True
-    present = np.flatnonzero(seen).astype(np.uint32)
-    del seen
-    index = np.empty(_KEY_SPACE, dtype=np.int32)  # only entries at `present` are read
-    index[present] = np.arange(len(present), dtype=np.int32)
-    counts = np.zeros(len(present), dtype=np.int64)
-    for _, block in row_chunks(image):
-        counts += np.bincount(index[pack_colors(block)], minlength=len(present))
-    return present, counts
-
-
-def _count_rgba_keys(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct keys ``0xAARRGGBB`` of an RGBA image and their counts, in row blocks.
-
-    Sorts the keys of each block (``np.unique``) and merges the blocks' distinct keys the
-    same way: memory bounded by the block, O(N log N). A 2^32 key space rules out the
-    presence table of the RGB path; counting the opaque pixels through that table and
-    sorting only the others was measured slower (NumPy 2.4's SIMD sort of 32-bit keys;
-    4.35-megapixel photograph, 2 cores): 0.14 s against 0.05 s for a hard-edged cut-out,
-    0.25 s against 0.12 s for a soft vignette with half its pixels translucent.
-    """
-    parts = [np.unique(pack_colors(block), return_counts=True) for _, block in row_chunks(image)]
+    parts = [_run_lengths(np.sort(pack_colors(block))) for _, block in row_chunks(image, block_pixels)]
     if len(parts) == 1:
-        keys, counts = parts[0]
-        return keys.astype(np.uint32), counts.astype(np.int64)
+        return parts[0]
     keys, group = np.unique(np.concatenate([keys for keys, _ in parts]), return_inverse=True)
     counts = np.bincount(group.reshape(-1), weights=np.concatenate([c for _, c in parts]), minlength=len(keys))
     return keys.astype(np.uint32), counts.astype(np.int64)
+
+
+def _run_lengths(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of a sorted array and how many times each occurs."""
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    return sorted_keys[starts].astype(np.uint32), np.diff(np.r_[starts, len(sorted_keys)]).astype(np.int64)
+
+
+def label_pixels(
+    image: np.ndarray, keys: np.ndarray, labels: np.ndarray, dtype: type = np.uint8, block_pixels: int = BLOCK_PIXELS
+) -> np.ndarray:
+    """The label of each pixel, looked up by its colour's key: the map back of an image to its own histogram.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W, 3) or (H, W, 4), uint8
+    keys : ndarray of shape (m,), uint32
+        Sorted distinct keys (:func:`pack_colors`) that include every colour of ``image``
+        (its own histogram's keys, or a superset); a colour not among them gets an
+        arbitrary label.
+    labels : ndarray of shape (m,), integer
+        The label of each key.
+    dtype : numpy dtype, default uint8
+        Of the result; must hold every label.
+    block_pixels : int, default BLOCK_PIXELS
+        Pixels per row block.
+
+    Returns
+    -------
+    ndarray of shape (H, W), ``dtype``
+
+    Notes
+    -----
+    RGB keys go through a 2²⁴-entry table written only at ``keys`` and never cleared
+    (every pixel's key is among them, so no entry read is stale): one scatter of m labels
+    and one gather per pixel, in row blocks. RGBA: the opaque keys the same way, the others
+    by binary search in the sorted translucent keys.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> image = np.array([[[9, 9, 9], [0, 0, 0], [9, 9, 9]]], np.uint8)
+    >>> keys = pack_colors(np.array([[0, 0, 0], [9, 9, 9]], np.uint8))
+    >>> label_pixels(image, keys, np.array([4, 7])).tolist()
+    [[7, 4, 7]]
+    """
+    keys = np.asarray(keys, dtype=np.uint32)
+    labels = np.asarray(labels).astype(dtype)
+    channels = image.shape[2]
+    table = np.empty(_KEY_SPACE, dtype=dtype)  # only entries at the keys are written, and only they are read
+    opaque = keys >= OPAQUE_KEY_MIN if channels == 4 else slice(None)
+    table[keys[opaque] & RGB_KEY_MASK] = labels[opaque]
+    if channels == 4:
+        other_keys, other_labels = keys[~opaque], labels[~opaque]
+    out = np.empty(image.shape[:2], dtype=dtype)
+    for top, block in row_chunks(image, block_pixels):
+        pixels = pack_colors(block)
+        if channels == 3:
+            found = table[pixels]
+        else:
+            found = np.empty(len(pixels), dtype=dtype)
+            solid = pixels >= OPAQUE_KEY_MIN
+            found[solid] = table[pixels[solid] & RGB_KEY_MASK]
+            where = np.minimum(np.searchsorted(other_keys, pixels[~solid]), max(len(other_keys) - 1, 0))
+            found[~solid] = other_labels[where] if len(other_keys) else 0
+        out[top : top + len(block)] = found.reshape(block.shape[:2])
+    return out
 
 
 def distinct_colors(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -285,13 +336,6 @@ def distinct_colors(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     >>> colors.tolist(), counts.tolist(), inverse.tolist()
     ([[0, 0, 0], [9, 9, 9]], [1, 2], [1, 0, 1])
     """
-    channels = image.shape[2]
-    keys, counts = _count_keys(image) if channels == 3 else _count_rgba_keys(image)
-    pixels = pack_colors(image)
-    if len(pixels) < _TABLE_MIN_PIXELS or channels == 4:
-        inverse = np.searchsorted(keys, pixels).astype(np.int32)
-    else:
-        index = np.empty(_KEY_SPACE, dtype=np.int32)  # a gather per pixel beats a binary search
-        index[keys] = np.arange(len(keys), dtype=np.int32)
-        inverse = index[pixels]
-    return unpack_colors(keys, channels), counts, inverse
+    keys, counts = count_keys(image)
+    inverse = label_pixels(image, keys, np.arange(len(keys)), np.int32).reshape(-1)
+    return unpack_colors(keys, image.shape[2]), counts, inverse

@@ -26,13 +26,11 @@ import numpy as np
 from ._validation import check
 from ._warnings import warn
 from .cascade import cascade_kmeans, start_plan
-from .cluster import KMeansResult, weighted_kmeans
 from .dither import diffuse, ordered_dither
-from .histogram import ColorHistogram, distinct_colors
+from .histogram import ColorHistogram, count_keys, label_pixels
 from .lookup import ColorLookup, label_dtype
 from .options import KMeansOptions
 from .palette import Palette, Quantized, round_palette
-from .pyramid import ColorPyramid
 from .spaces import encoder
 
 __all__ = ["fit_palette", "apply_palette", "quantize"]
@@ -97,35 +95,19 @@ def _options(options: KMeansOptions | None, changes: dict, k: int, channels: int
 
 def _fit(histogram: ColorHistogram, k: int, options: KMeansOptions) -> Palette:
     """:func:`fit_palette` with valid arguments."""
-    colors = histogram.colors
+    colors, channels = histogram.colors, histogram.channels
+    space = encoder(options.color_space, channels)
     if k > len(colors):
         warn(f"k={k} is more than the image's {len(colors)} distinct colours; returning its own colours (lossless)")
-        centroids = encoder(options.color_space, histogram.channels).encode(colors)
-        return Palette(colors, centroids, options.color_space, histogram, np.arange(len(colors)), options=options)
-    if histogram.channels == 4 and colors[0, 3] == 0 and k >= 2:  # transparent pixels: an entry of their own
-        init = options.init
-        if not isinstance(init, str):
-            init = np.delete(init, np.argmin(encoder("rgb", 4).encode(init)[:, 3]), axis=0)
-        rest = _fit(ColorHistogram(colors[1:], histogram.counts[1:]), k - 1, replace(options, init=init))
-        return replace(
-            rest,
-            colors=np.vstack([np.zeros((1, 4), np.uint8), rest.colors]),
-            centroids=np.vstack([np.zeros((1, rest.centroids.shape[1])), rest.centroids]),
-            histogram=histogram,
-            labels=np.concatenate([[0], rest.labels + 1]),
-        )
-    if histogram.channels == 4 and (colors[:, 3] == 255).all():  # opaque: the RGB clustering itself
-        init = options.init if isinstance(options.init, str) else options.init[:, :3]
-        rgb = _fit(ColorHistogram(colors[:, :3].copy(), histogram.counts), k, replace(options, init=init))
-        opaque = np.full((len(rgb), 1), 255)
-        return replace(
-            rgb,
-            colors=np.hstack([rgb.colors, opaque.astype(np.uint8)]),
-            centroids=np.hstack([rgb.centroids, opaque.astype(np.float64)]),
-            histogram=histogram,
-        )
-    space = encoder(options.color_space, histogram.channels)
-    result, n_init = _kmeans(histogram, k, options, space)
+        labels = np.arange(len(colors))
+        return Palette(colors, space.encode(colors), options.color_space, histogram, labels, options=options)
+    if channels == 4 and colors[0, 3] == 0 and k >= 2:  # transparent pixels: an entry of their own
+        return _with_transparent_entry(histogram, k, options)
+    if channels == 4 and (colors[:, 3] == 255).all():  # opaque: the RGB clustering itself
+        return _as_opaque_rgba(histogram, k, options)
+    init = options.init if isinstance(options.init, str) else space.encode(options.init)
+    settings = dict(init=init, seed=options.seed, n_init=options.n_init, max_iter=options.max_iter, tol=options.tol)
+    result = cascade_kmeans(space.encode(colors), histogram.counts.astype(np.float64), k, **settings)
     return Palette(
         colors=round_palette(space.decode(result.centroids), colors, result.labels),
         centroids=result.centroids,
@@ -136,27 +118,37 @@ def _fit(histogram: ColorHistogram, k: int, options: KMeansOptions) -> Palette:
         converged=result.converged,
         inertia=result.inertia,
         options=options,
-        n_init=n_init,
+        n_init=start_plan(k, options.n_init).n_init if isinstance(init, str) else 1,
     )
 
 
-def _kmeans(histogram: ColorHistogram, k: int, options: KMeansOptions, space) -> tuple[KMeansResult, int]:
-    """The weighted k-means of the histogram's colours in ``space``, and the starts it ran."""
-    init = options.init if isinstance(options.init, str) else space.encode(options.init)
-    n_init = start_plan(k, options.n_init).n_init if isinstance(init, str) else 1
-    settings = dict(init=init, seed=options.seed, max_iter=options.max_iter, tol=options.tol)
-    if histogram.channels == 3 and options.color_space == "rgb":
-        pyramid = ColorPyramid.from_histogram(histogram)
-        return cascade_kmeans(pyramid, k, n_init=n_init, **settings).kmeans, n_init
-    points = space.encode(histogram.colors)
-    # RGBA: the order kmeans() gives every pixel's premultiplied points (RGB keys are already in colour order).
-    order = np.lexsort(points.T[::-1]) if histogram.channels == 4 else np.arange(len(points))
-    n_init = options.n_init or 1 if isinstance(init, str) else 1
-    weights = histogram.counts[order].astype(np.float64)
-    result = weighted_kmeans(points[order], weights, k, n_init=n_init, dtype=np.float64, algorithm="lloyd", **settings)
-    labels = np.empty_like(result.labels)
-    labels[order] = result.labels
-    return replace(result, labels=labels), n_init
+def _with_transparent_entry(histogram: ColorHistogram, k: int, options: KMeansOptions) -> Palette:
+    """Entry 0 ``(0, 0, 0, 0)`` for the fully transparent pixels, the k − 1 others fitted on the rest."""
+    init = options.init
+    if not isinstance(init, str):  # its row nearest to transparent goes
+        init = np.delete(init, np.argmin(encoder("rgb", 4).encode(init)[:, 3]), axis=0)
+    rest = _fit(ColorHistogram(histogram.colors[1:], histogram.counts[1:]), k - 1, replace(options, init=init))
+    return replace(
+        rest,
+        colors=np.vstack([np.zeros((1, 4), np.uint8), rest.colors]),
+        centroids=np.vstack([np.zeros((1, rest.centroids.shape[1])), rest.centroids]),
+        histogram=histogram,
+        labels=np.concatenate([[0], rest.labels + 1]),
+    )
+
+
+def _as_opaque_rgba(histogram: ColorHistogram, k: int, options: KMeansOptions) -> Palette:
+    """Opaque RGBA colours: the palette of their RGB clustering, made opaque RGBA.
+
+    Its centres are the RGB centres as points of the premultiplied encoder (alpha 255), so
+    other colours are looked up in the same space as a fitted RGBA palette's.
+    """
+    init = options.init if isinstance(options.init, str) else options.init[:, :3]
+    rgb = _fit(ColorHistogram(histogram.colors[:, :3].copy(), histogram.counts), k, replace(options, init=init))
+    opaque_white = encoder(options.color_space, 4).encode(np.array([[255, 255, 255, 255]], np.uint8))[0]
+    centroids = np.column_stack([rgb.centroids * 255, np.full(len(rgb), opaque_white[3])])
+    colors = np.column_stack([rgb.colors, np.full(len(rgb), 255, np.uint8)])
+    return replace(rgb, colors=colors, centroids=centroids, histogram=histogram)
 
 
 def _map(image: np.ndarray, palette: Palette, dither: bool | str) -> np.ndarray:
@@ -255,12 +247,12 @@ def quantize(
     start = time.perf_counter()
     image, k, dither = check("image", image), check("k", k), check("dither", dither)
     options = _options(options, changes, k, image.shape[2])
-    colors, counts, inverse = distinct_colors(image)
-    histogram = ColorHistogram(colors, counts)
+    keys, counts = count_keys(image)
+    histogram = ColorHistogram.from_keys_and_counts(keys, counts, image.shape[2])
     palette = _fit(histogram, k, options)
     if dither and len(palette) == k:  # (fewer colours: the image's own, nothing to dither)
         labels = _map(image, palette, dither)
-    else:
-        labels = palette.labels.astype(label_dtype(len(palette)))[inverse].reshape(image.shape[:2])
+    else:  # every colour is in the histogram: its cluster, by key
+        labels = label_pixels(image, keys, palette.labels, label_dtype(len(palette)))
     seconds = time.perf_counter() - start
     return Quantized(palette, labels, dither if len(palette) == k else False, seconds, len(histogram))

@@ -379,7 +379,6 @@ def test_cli_oklab(tmp_path, capsys, photo_path):
     [
         ("rgba", [], "out.jpg", r"out\.jpg: JPEG cannot store transparency; .*background"),
         ("rgba", [], "out.bmp", r"out\.bmp: BMP cannot store transparency"),
-        ("la", ["--color-space", "lab"], "out.png", r"input\.png: has transparency, which --color-space lab .*drop it"),
     ],
 )
 def test_cli_alpha_bad_input(tmp_path, capsys, kind, args, output, message):

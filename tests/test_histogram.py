@@ -1,4 +1,5 @@
-"""distinct_colors: the image's colours, counts and inverse, as numpy.unique gives them."""
+"""Colour histograms: the image's colours, counts and each pixel's colour, as numpy.unique gives them, in one row
+block or many; the map back of an image through its histogram's labels."""
 
 from __future__ import annotations
 
@@ -8,8 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from kmeans_lab import histogram
-from kmeans_lab.histogram import ColorHistogram, distinct_colors, pack_colors, row_chunks, unpack_colors
+from kmeans_lab.histogram import (
+    ColorHistogram,
+    count_keys,
+    distinct_colors,
+    label_pixels,
+    pack_colors,
+    row_chunks,
+    unpack_colors,
+)
 
 
 def test_pack_colors_orders_like_the_colours():
@@ -28,7 +36,7 @@ def _unique_reference(image):
     return colors, counts, inverse.reshape(-1)
 
 
-@pytest.mark.parametrize("shape", [(1, 1), (7, 5), (600, 500)])  # the last takes the 2^24-table path
+@pytest.mark.parametrize("shape", [(1, 1), (7, 5), (600, 500)])
 def test_distinct_colors_equals_unique(shape):
     rng = np.random.default_rng(0)
     palette = rng.integers(0, 256, size=(3000, 3), dtype=np.uint8)
@@ -42,17 +50,46 @@ def test_distinct_colors_equals_unique(shape):
     assert colors.dtype == np.uint8 and counts.dtype == np.int64 and inverse.dtype == np.int32
 
 
-@pytest.mark.parametrize("use_table", [False, True])
-def test_distinct_colors_matches_numpy_unique(small_image, monkeypatch, use_table):
-    monkeypatch.setattr(histogram, "_TABLE_MIN_PIXELS", 0 if use_table else 10**12)
-    monkeypatch.setattr(histogram, "_CHUNK_PIXELS", 100)  # several row blocks of 3 rows
-    colors, counts, inverse = distinct_colors(small_image)
-    flat = small_image.reshape(-1, 3)
-    ref_colors, ref_inverse, ref_counts = np.unique(flat, axis=0, return_inverse=True, return_counts=True)
-    np.testing.assert_array_equal(colors, ref_colors)
+def _image(channels: int, rng: np.random.Generator) -> np.ndarray:
+    """500 colours over 61×47 pixels; RGBA: some opaque, some fully transparent whatever their colour."""
+    palette = rng.integers(0, 256, size=(500, channels), dtype=np.uint8)
+    if channels == 4:
+        palette[:100, 3] = 255
+        palette[100:150, 3] = 0
+    return palette[rng.integers(0, 500, size=(61, 47))]
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+@pytest.mark.parametrize("block_pixels", [10**9, 200])  # one block; blocks of 4 rows whose keys are merged
+def test_count_keys_equals_unique_in_one_block_or_many(channels, block_pixels):
+    image = _image(channels, np.random.default_rng(channels))
+    keys, counts = count_keys(image, block_pixels)
+    ref_keys, ref_counts = np.unique(pack_colors(image), return_counts=True)
+    np.testing.assert_array_equal(keys, ref_keys)
     np.testing.assert_array_equal(counts, ref_counts)
-    np.testing.assert_array_equal(inverse, ref_inverse.reshape(-1))
-    np.testing.assert_array_equal(colors[inverse], flat)
+    assert keys.dtype == np.uint32 and counts.dtype == np.int64
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+@pytest.mark.parametrize("block_pixels", [10**9, 200])
+def test_label_pixels_is_the_labels_of_each_pixels_colour(channels, block_pixels):
+    image = _image(channels, np.random.default_rng(10 + channels))
+    h = ColorHistogram.from_image(image)
+    labels = np.random.default_rng(0).integers(0, 300, len(h))
+    _, _, inverse = distinct_colors(image)
+    out = label_pixels(image, h.keys, labels, np.uint16, block_pixels)
+    assert out.shape == image.shape[:2] and out.dtype == np.uint16
+    np.testing.assert_array_equal(out.reshape(-1), labels[inverse])
+
+
+def test_label_pixels_of_an_opaque_rgba_image_and_a_transparent_one():
+    rgb = _image(3, np.random.default_rng(5))
+    opaque = np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])
+    for image in (opaque, np.zeros_like(opaque)):
+        h = ColorHistogram.from_image(image)
+        labels = np.arange(len(h)) % 256
+        _, _, inverse = distinct_colors(image)
+        np.testing.assert_array_equal(label_pixels(image, h.keys, labels).reshape(-1), labels[inverse])
 
 
 def test_unpack_inverts_pack():
@@ -72,10 +109,7 @@ def _reference_histogram(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return colors, counts
 
 
-@pytest.mark.parametrize("use_table", [False, True])
-def test_histogram_of_an_image_equals_unique(monkeypatch, use_table):
-    monkeypatch.setattr(histogram, "_TABLE_MIN_PIXELS", 0 if use_table else 10**12)
-    monkeypatch.setattr(histogram, "_CHUNK_PIXELS", 1000)
+def test_histogram_of_an_image_equals_unique():
     rng = np.random.default_rng(3)
     image = rng.integers(0, 256, size=(200, 3), dtype=np.uint8)[rng.integers(0, 200, size=(90, 70))]
     h = ColorHistogram.from_image(image)
@@ -138,9 +172,7 @@ def test_rgba_keys_sort_by_alpha_and_pack_transparent_as_zero():
     assert back.tolist() == [[1, 2, 3, 255], [0, 0, 0, 0], [1, 2, 3, 4], [0, 0, 0, 0]]
 
 
-@pytest.mark.parametrize("chunk", [10**9, 500])  # one block, and blocks of a few rows merged
-def test_rgba_histogram_equals_unique_of_normalised_pixels(monkeypatch, chunk):
-    monkeypatch.setattr(histogram, "_CHUNK_PIXELS", chunk)
+def test_rgba_histogram_equals_unique_of_normalised_pixels():
     rng = np.random.default_rng(6)
     image = rng.integers(0, 4, size=(60, 50, 4)).astype(np.uint8) * 85
     image[..., 3] = np.where(rng.random((60, 50)) < 0.6, 255, image[..., 3])  # mostly opaque

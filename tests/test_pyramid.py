@@ -1,4 +1,4 @@
-"""The colour pyramid: exact cell sums, parents, cubes, and the levels the cascade chooses."""
+"""The colour pyramid: exact cell sums on any integer grid, RGB cells by top bits, the levels the cascade runs on."""
 
 from __future__ import annotations
 
@@ -8,99 +8,127 @@ import pytest
 from kmeans_lab import ColorHistogram, read_image
 from kmeans_lab.lab.generated import high_colour_photograph
 from kmeans_lab.lab.paths import data_path
+from kmeans_lab.lab.transparency import vignette
 from kmeans_lab.pyramid import LEVEL_BITS, ColorPyramid
+from kmeans_lab.spaces import encoder
+
+
+def _pyramid(histogram: ColorHistogram, space: str = "rgb") -> tuple[ColorPyramid, np.ndarray, np.ndarray]:
+    points = encoder(space, histogram.channels).encode(histogram.colors)
+    weights = histogram.counts.astype(np.float64)
+    return ColorPyramid.from_points(points, weights), points, weights
+
+
+def _canonical(sums: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Cells as rows (sums, weight) in lexicographic order: the pyramid numbers its cells in its own order."""
+    rows = np.column_stack([sums, weights])
+    return rows[np.lexsort(rows.T[::-1])]
 
 
 @pytest.fixture(scope="module")
-def photo() -> ColorPyramid:
-    return ColorPyramid.from_histogram(ColorHistogram.from_image(read_image(data_path("chelsea.png"))))
+def chelsea() -> ColorHistogram:
+    return ColorHistogram.from_image(read_image(data_path("chelsea.png")))
 
 
-@pytest.fixture(scope="module")
-def high_colour() -> ColorPyramid:
-    """The benchmark's 2560×1700 photograph: 878,715 colours (built once for the module)."""
-    return ColorPyramid.from_histogram(ColorHistogram.from_image(high_colour_photograph()))
-
-
-def test_points_are_the_colours_on_an_integer_offset(photo):
-    histogram = ColorHistogram.from_image(read_image(data_path("chelsea.png")))
-    assert (photo.offset == np.round(photo.offset)).all()
-    np.testing.assert_array_equal(photo.points + photo.offset, histogram.colors)
-    np.testing.assert_array_equal(photo.weights, histogram.counts)
-    colors = histogram.colors.astype(np.float64)
-    mean = photo.weights @ colors / photo.weights.sum()
-    variance = (photo.weights @ (colors - mean) ** 2 / photo.weights.sum()).mean()
-    assert photo.variance == pytest.approx(variance, rel=1e-12)
-
-
-@pytest.mark.parametrize("bits", LEVEL_BITS)
-def test_every_level_holds_the_exact_sums_of_its_colours(photo, bits):
-    colors = (photo.points + photo.offset).astype(np.int64)
-    top = colors >> (8 - bits)
+@pytest.mark.parametrize("bits", [3, 4, 5, 6, 7])
+def test_rgb_cells_share_the_top_bits_of_every_channel(chelsea, bits):
+    """On the RGB cube (full range) a level's cells are the colours' top ``bits`` bits, with exact sums."""
+    pyramid, points, weights = _pyramid(chelsea)
+    assert np.ptp(chelsea.colors, axis=0).max() >= 128  # so the span rounds up to 256
+    assert list(pyramid.levels) == [3, 4, 5, 6, 7]
+    top = chelsea.colors.astype(np.int64) >> (8 - bits)
     keys, cell = np.unique(top, axis=0, return_inverse=True)
     cell = cell.reshape(-1)
-    level = photo.levels[bits]
+    level = pyramid.levels[bits]
     assert len(level) == len(keys)
-    np.testing.assert_array_equal(level.weights, np.bincount(cell, weights=photo.weights))
-    for j in range(3):
-        np.testing.assert_array_equal(level.sums[:, j], np.bincount(cell, weights=photo.weights * photo.points[:, j]))
-    # Every colour lies in its cell's cube; the cube is the cell's whole range of integer colours.
-    assert (np.abs(photo.points - level.centers[cell]) <= level.half).all()
-    side = 1 << (8 - bits)
-    np.testing.assert_array_equal(level.centers + photo.offset - (side - 1) / 2, keys * side)
+    sums = np.stack([np.bincount(cell, weights=weights * points[:, j]) for j in range(3)], axis=1)
+    np.testing.assert_array_equal(_canonical(level.sums, level.weights), _canonical(sums, np.bincount(cell, weights)))
 
 
-def test_parents_and_finest_cells(photo):
-    colors = (photo.points + photo.offset).astype(np.int64)
-    for bits in LEVEL_BITS[1:]:
-        child, parent = photo.levels[bits], photo.levels[bits - 1]
-        child_key = (child.centers + photo.offset).astype(np.int64) >> (8 - bits)
-        parent_key = (parent.centers + photo.offset).astype(np.int64) >> (8 - bits + 1)
-        np.testing.assert_array_equal(parent_key[child.parent], child_key >> 1)
-        np.testing.assert_array_equal(np.bincount(child.parent, weights=child.weights), parent.weights)
-    finest = photo.levels[LEVEL_BITS[-1]]
-    finest_key = (finest.centers + photo.offset).astype(np.int64) >> 1
-    np.testing.assert_array_equal(finest_key[photo.point_cell], colors >> 1)
+@pytest.mark.parametrize(("space", "rgba"), [("oklab", False), ("lab", False), ("rgb", True), ("oklab", True)])
+def test_every_level_holds_the_exact_sums_of_cubes_of_one_side(chelsea, space, rgba):
+    histogram = ColorHistogram.from_image(vignette(read_image(data_path("chelsea.png")))) if rgba else chelsea
+    pyramid, points, weights = _pyramid(histogram, space)
+    q = points.astype(np.int64)
+    span = 1 << max(int(np.ceil(np.log2((q.max(axis=0) - q.min(axis=0)).max() + 1))), 8)
+    assert list(pyramid.levels) == [b for b in LEVEL_BITS if b < np.log2(span)]
+    for bits, level in pyramid.levels.items():
+        side = span >> bits
+        keys, cell = np.unique(np.floor_divide(q, side), axis=0, return_inverse=True)
+        cell = cell.reshape(-1)
+        assert len(level) == len(keys) and level.side == side
+        np.testing.assert_array_equal(level.cells[np.lexsort(level.cells.T[::-1])], keys)
+        sums = np.stack([np.bincount(cell, weights=weights * points[:, j]) for j in range(points.shape[1])], axis=1)
+        # Exact integers: any grouping and order of addition gives the same sums.
+        np.testing.assert_array_equal(
+            _canonical(level.sums, level.weights), _canonical(sums, np.bincount(cell, weights))
+        )
+        np.testing.assert_array_equal(level.means, level.sums / level.weights[:, None])
+
+
+def test_perceptual_spaces_get_finer_levels(chelsea):
+    """Colours fill a thin slab of the Oklab grid: its levels go finer than RGB's to reach as many cells."""
+    rgb, _, _ = _pyramid(chelsea)
+    oklab, _, _ = _pyramid(chelsea, "oklab")
+    assert max(oklab.levels) > max(rgb.levels)
+    assert len(oklab.levels[max(oklab.levels)]) >= len(rgb.levels[6]) / 2
+
+
+@pytest.mark.parametrize("space", ["rgb", "oklab"])
+def test_the_cell_tree_holds_every_point_in_its_cubes(chelsea, space):
+    """Cubes contain their points, parents contain their children, sums are those of the centred points."""
+    pyramid, points, weights = _pyramid(chelsea, space)
+    offset = np.rint(weights @ points / weights.sum())
+    x = points - offset
+    tree = pyramid.cell_tree(x, weights, offset, 8)
+    finest = tree.levels[-1]
+    assert (np.abs(x - finest.centers[tree.point_cell]) <= finest.half).all()
+    sums = np.stack([np.bincount(tree.point_cell, weights=weights * x[:, j]) for j in range(3)], axis=1)
+    np.testing.assert_array_equal(finest.sums, sums)
+    for coarse, fine in zip(tree.levels, tree.levels[1:]):
+        assert (np.abs(fine.centers - coarse.centers[fine.parent]) <= coarse.half - fine.half).all()
+        np.testing.assert_array_equal(np.bincount(fine.parent, weights=fine.weights), coarse.weights)
+    first = min(b for b, level in pyramid.levels.items() if len(level) >= 4 * 8)  # the top: >= 4k cells
+    assert len(tree.levels) == len([b for b in pyramid.levels if b >= first])
+
+
+def test_dense_point_sets():
+    """The high-colour photograph holds about 3.6 colours per finest cube; chelsea (451×300) about 1.5."""
+    high, _, _ = _pyramid(ColorHistogram.from_image(high_colour_photograph()))
+    assert high.dense and high.n_points > 3 * len(high.levels[7])
+    small, _, _ = _pyramid(ColorHistogram.from_image(read_image(data_path("chelsea.png"))))
+    assert not small.dense
 
 
 def test_a_ten_colour_image_uses_no_level():
     rng = np.random.default_rng(0)
     palette = rng.integers(0, 256, (10, 3), dtype=np.uint8)
-    pyramid = ColorPyramid.from_histogram(ColorHistogram.from_image(palette[rng.integers(0, 10, (30, 30))]))
+    pyramid, _, _ = _pyramid(ColorHistogram.from_image(palette[rng.integers(0, 10, (30, 30))]))
     for k in (1, 2, 3, 8):
         for cells in (20.0, 50.0):
             assert pyramid.coarse_levels(k, cells) == []
 
 
-def test_the_high_colour_photograph_uses_the_documented_levels(high_colour):
-    assert len(high_colour) == 878_715
-    assert [len(high_colour.levels[b]) for b in LEVEL_BITS] == [213, 1194, 7452, 45863, 243671]
-    assert high_colour.coarse_levels(16, 50.0) == [4, 5, 6]
-    assert high_colour.coarse_levels(30, 50.0) == [5, 6]
-    assert high_colour.coarse_levels(64, 50.0) == [5, 6]
-    assert high_colour.coarse_levels(256, 20.0) == [5, 6]
-    # The filter's top level: the coarsest with at least 4k cells.
-    assert len(high_colour.cell_tree(16).levels) == 5  # 213 >= 64: from 3 bits
-    assert len(high_colour.cell_tree(256).levels) == 4  # 1194 >= 1024: from 4 bits
+def test_the_high_colour_photograph_uses_the_documented_levels():
+    pyramid, _, _ = _pyramid(ColorHistogram.from_image(high_colour_photograph()))
+    assert pyramid.n_points == 878_715
+    assert {b: len(level) for b, level in pyramid.levels.items()} == {3: 213, 4: 1194, 5: 7452, 6: 45863, 7: 243671}
+    assert pyramid.coarse_levels(16, 50.0) == [4, 5, 6]
+    assert pyramid.coarse_levels(64, 50.0) == [5, 6]
+    assert pyramid.coarse_levels(256, 20.0) == [5, 6]
 
 
-def test_level_rule_on_a_made_up_pyramid(photo):
+def test_level_rule(chelsea):
     """Each kept level has at most a quarter of the next finer stage and enough cells per cluster."""
-    sizes = {b: len(photo.levels[b]) for b in LEVEL_BITS}
+    pyramid, _, _ = _pyramid(chelsea)
+    sizes = {b: len(level) for b, level in pyramid.levels.items()}
     for k in (2, 8, 32, 128):
         for cells in (20.0, 50.0):
-            chosen = photo.coarse_levels(k, cells)
-            finer = [len(photo)] + [sizes[b] for b in reversed(chosen)]
+            chosen = pyramid.coarse_levels(k, cells)
+            finer = [pyramid.n_points] + [sizes[b] for b in reversed(chosen)]
             for b, bigger in zip(reversed(chosen), finer):
                 if chosen != [max(chosen)] or sizes[b] >= cells * k:
                     assert 4 * sizes[b] <= bigger and sizes[b] >= cells * k, (k, cells, chosen)
-                else:  # the fallback: the largest level with <= 1/4 of the colours and >= 2k cells
-                    ok = [c for c in LEVEL_BITS if 4 * sizes[c] <= len(photo) and sizes[c] >= 2 * k]
+                else:  # the fallback: the largest level with <= 1/4 of the points and >= 2k cells
+                    ok = [c for c in sizes if 4 * sizes[c] <= pyramid.n_points and sizes[c] >= 2 * k]
                     assert b == max(ok, key=sizes.get)
-
-
-def test_rgba_histograms_are_refused():
-    image = np.zeros((2, 2, 4), np.uint8)
-    image[0, 0, 3] = 128
-    with pytest.raises(ValueError, match="needs RGB colours, got 4 channels"):
-        ColorPyramid.from_histogram(ColorHistogram.from_image(image))

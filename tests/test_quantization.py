@@ -289,15 +289,16 @@ def test_rgba_distinct_values_equal_every_pixel(soft_rgba, init, seed):
     k=st.integers(1, 5),
     init=st.sampled_from(["random", "in_pixels", "kmeans++"]),
     seed=st.integers(0, 2**32 - 1),
+    color_space=st.sampled_from(["rgb", "lab", "oklab"]),
 )
-def test_rgba_distinct_values_equal_every_pixel_hypothesis(image, k, init, seed):
+def test_rgba_distinct_values_equal_every_pixel_hypothesis(image, k, init, seed, color_space):
     n_distinct = len(ColorHistogram.from_image(image))
     if k > n_distinct:
         with pytest.warns(UserWarning, match="distinct colours"):
             q = quantize(image, k)
         assert mse(image, q.image) == 0
         return
-    _assert_same_as_every_pixel(image, k, init, seed)
+    _assert_same_as_every_pixel(image, k, init, seed, color_space)
 
 
 @pytest.mark.parametrize("options", [{}, {"init": "random", "seed": 3}, {"init": "in_pixels", "seed": 1}])
@@ -353,16 +354,9 @@ def test_rgba_palette_applied_to_another_image_takes_the_nearest_premultiplied_c
     assert set(np.unique(apply_palette(top, opaque).labels)) <= {0, 1}
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "match"),
-    [
-        ({"color_space": "lab"}, r"color_space='lab' is for RGB images"),
-        ({"color_space": "oklab"}, r"color_space='oklab' is for RGB images"),
-    ],
-)
-def test_rgba_refuses_what_it_cannot_do(soft_rgba, kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        quantize(soft_rgba, 4, **kwargs)
+@pytest.mark.parametrize("color_space", ["oklab", "lab"])
+def test_rgba_in_every_space_is_a_fixed_point_of_the_premultiplied_points(soft_rgba, color_space):
+    _assert_same_as_every_pixel(soft_rgba, 6, "kmeans++", 2, color_space)
 
 
 def test_rgb_palette_refuses_an_rgba_image(soft_rgba):

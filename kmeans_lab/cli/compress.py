@@ -37,7 +37,6 @@ from ..metrics import mse, palette_mse
 from ..options import KMeansOptions
 from ..palette import Palette, Quantized
 from ..quantization import apply_palette, fit_palette, quantize
-from ..spaces import encoder
 from .parser import kmeans_options
 from .report import WrittenFile, build_report, emit, optimize_wanted, warnings_as_notes
 from .signals import Done
@@ -162,20 +161,6 @@ def _check_before_work(job: Job) -> tuple[Palette | None, ImageInfo]:
     return palette, probe_image(job.source, max_pixels=args.max_pixels)
 
 
-def _check_alpha_options(job: Job) -> None:
-    """Refuse, before quantizing, what an image with transparency cannot take, in the command line's words."""
-    args, unfit = job.args, None
-    check_quantized_output(job.target, args.k or 1, alpha=True)
-    try:
-        encoder(args.color_space, 4)  # the library knows the spaces that cluster premultiplied RGBA
-    except ValueError:
-        unfit = f"--color-space {args.color_space} cannot take: drop it"
-    if unfit:
-        raise ValueError(
-            f"{job.shown_input}: has transparency, which {unfit}, or give --background COLOR to composite it first"
-        )
-
-
 def _delivered(job: Job, done: Done) -> None:
     """After the save: a staged image goes to standard output; a stop now says what was written."""
     if job.output == STDIO:
@@ -195,8 +180,8 @@ def _compress_image(job: Job, palette: Palette | None, info: ImageInfo, notes: l
         )
     args = job.args
     image = read_image(job.source, background=args.background, max_pixels=args.max_pixels)
-    if image.shape[2] == 4:
-        _check_alpha_options(job)
+    if image.shape[2] == 4:  # before quantizing: a format that cannot keep the transparency
+        check_quantized_output(job.target, args.k or 1, alpha=True)
     k, result, seconds = _quantize(job, image, palette)
     output_bytes = result.save(job.target, optimize=optimize_wanted(args, notes))
     _delivered(job, done)

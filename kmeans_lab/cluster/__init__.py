@@ -1,9 +1,10 @@
 """Weighted k-means in NumPy, on any ``(n, d)`` points; knows nothing of images.
 
 ``distance`` holds the distance kernels (a matrix product per block; the exact float64
-argmin), ``init`` the initialisers, ``lloyd``
-the k-means itself and its one Lloyd loop, and ``filtering`` the exact E step that filters
-centres on a tree of cubes of integer points (the cascade's full-data stage).
+argmin, the reference of every E step), ``init`` the initialisers, ``lloyd`` the k-means
+itself and its one Lloyd loop, and ``exact`` the E step every Lloyd run uses: the exact
+argmin's labels and sums, computed as certified float32 products over the centres that
+moved.
 """
 
 from .init import INITIALIZERS

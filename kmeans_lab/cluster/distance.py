@@ -1,15 +1,14 @@
-"""The distance kernels of every E step: nearest centre, and optionally the two smallest values.
+"""The distance kernels: nearest centre by a matrix product, and the exact float64 reference.
 
-Every assignment of points to centres by the plain path — plain Lloyd and its final labels — goes through
-:func:`nearest_centers`, one matrix product per block of points in float32 or float64, so
-the computed values, and hence the labels, of a point depend only on the point and the
-centres.
+:func:`nearest_centers` is one matrix product per block of points in float32 or float64,
+so the computed values, and hence the labels, of a point depend only on the point and the
+centres: the nearest palette entry of a colour met outside the fitted histogram.
 
-:func:`exact_nearest_centers` is the exact-path kernel: the same objective
-``½‖c‖² − x·c`` evaluated elementwise in float64, in one fixed order, so its value for a
-point and a centre does not depend on what else is computed with it. The filtered E step
-of :mod:`kmeans_lab.cluster.filtering` evaluates this very expression over short
-candidate lists; :func:`exact_nearest_centers` is the same labelling over every centre.
+:func:`exact_nearest_centers` is the reference of every k-means E step in the package: the
+objective ``½‖c‖² − x·c`` evaluated elementwise in float64, in one fixed order, so its value
+for a point and a centre does not depend on what else is computed with it, ties to the
+lowest index. :class:`~kmeans_lab.cluster.exact.ExactEStep` reproduces its labels, point for
+point, for far less work.
 """
 
 from __future__ import annotations
@@ -145,8 +144,8 @@ def exact_nearest_centers(points: np.ndarray, centers: np.ndarray) -> np.ndarray
     Notes
     -----
     O(m · k · d) elementwise, several times slower than :func:`nearest_centers`'s matrix
-    product; it is the reference the filtered E step of
-    :class:`kmeans_lab.cluster.filtering.FilteredEStep` reproduces label for label.
+    product; it is the reference :class:`kmeans_lab.cluster.exact.ExactEStep` reproduces
+    label for label.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""An exact E step that skips work: centres filtered on a fixed tree of cubes.
+"""The cascade's approximate stage: centres filtered on a fixed tree of cubes, the filter reused.
 
 The points are integers (so every weighted sum is an exact integer in float64, whatever the
 order it is added in) grouped in a fixed tree of axis-aligned cubes (:class:`CellTree`):
@@ -17,9 +17,11 @@ candidates; the points of undecided finest cubes are labelled by
 candidate lists. So the labels are exactly those of that function over all centres, and
 the sums exactly those of its labels.
 
-:func:`filtered_lloyd` is the weighted Lloyd of :func:`~kmeans_lab.cluster.lloyd.lloyd_iterations`
-with this E step. :func:`approximate_lloyd` only chooses where it starts: it reuses one
-filter build, widened by a margin, for several iterations (:class:`ReusedFilterEStep`).
+On point sets dense in their cells (several points per finest cube, as a large photograph's
+colours are) most of the work of an E step is deciding whole cubes. :func:`approximate_lloyd`
+reuses one filter build, widened by a margin, for several Lloyd iterations
+(:class:`ReusedFilterEStep`): cheap iterations that move the centres close to a fixed point,
+from where the exact Lloyd (:func:`kmeans_lab.cluster.lloyd.lloyd`) takes few iterations.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .distance import half_sq_norms
-from .lloyd import LloydRun, lloyd_iterations
+from .lloyd import lloyd_iterations
 
 __all__ = [
     "CellTree",
@@ -37,7 +39,6 @@ __all__ = [
     "FilteredEStep",
     "ReusedFilterEStep",
     "approximate_lloyd",
-    "filtered_lloyd",
 ]
 
 # Rows whose candidate lists have at most this many entries are processed together (lists
@@ -169,7 +170,6 @@ class FilteredEStep:
     for point, and the sums those of its labels, bit for bit. Cost per call: the top level
     against every centre (O(n_top · k)), then the undecided cells' and points' candidate
     lists — on a photograph's colours a fraction of the O(m · k) of a plain E step.
-    ``stats`` counts calls, builds and candidate pairs tested.
     """
 
     def __init__(self, tree: CellTree, *, margin: float = 0.0) -> None:
@@ -181,10 +181,8 @@ class FilteredEStep:
         self.sum_columns = [np.ascontiguousarray(L.sums.T) for L in tree.levels]
         self.center_columns = [np.ascontiguousarray(L.centers.T) for L in tree.levels]
         self._point_cells: list[np.ndarray] | None = None
-        self.stats = {"calls": 0, "builds": 0, "pairs": 0}
 
     def __call__(self, centers: np.ndarray, want_labels: bool = False):
-        self.stats["calls"] += 1
         part = self._build(centers)
         for bucket in part.buckets:
             _add(part.sums, part.cluster_weight, bucket.labels, bucket.weights, bucket.weighted)
@@ -193,7 +191,6 @@ class FilteredEStep:
     # -- one build: every level, then the points of undecided finest cells -----------------
 
     def _build(self, centers: np.ndarray) -> _Partition:
-        self.stats["builds"] += 1
         k, d = centers.shape
         half_norms = half_sq_norms(centers)
         c_cols = [np.ascontiguousarray(centers[:, j]) for j in range(d)]
@@ -240,7 +237,6 @@ class FilteredEStep:
         gap -= np.take(spread.reshape(k, k), best, axis=0)
         keep = gap <= eps
         keep[rows, best] = True
-        self.stats["pairs"] += keep.size
         count = keep.sum(axis=1)
         done = count == 1
         undecided = np.flatnonzero(~done)
@@ -268,7 +264,6 @@ class FilteredEStep:
             cand = np.take(parent_cand[:width], parent_row[lo:hi], axis=1)
             g = _objective([col[lo:hi] for col in m_cols], cand, c_cols, half_norms)
             cells = idx[lo:hi]
-            self.stats["pairs"] += cand.size
             pos = g.argmin(axis=0)[None, :]
             best = np.take_along_axis(cand, pos, 0)[0]
             limit = np.take_along_axis(g, pos, 0)[0] + eps
@@ -320,7 +315,6 @@ class FilteredEStep:
             index = points[lo:hi]
             cols = [np.take(x, index) for x in self.x]
             lists = np.take(cand[: int(count_in[hi - 1])], rows[lo:hi], axis=1)
-            self.stats["pairs"] += lists.size
             labels = _argmin_lists(cols, lists, c_cols, half_norms)
             weights = np.take(self.tree.weights, index)
             buckets.append(_Bucket(cols, weights, np.take(self.wx, index, axis=1), lists, labels, index))
@@ -384,7 +378,6 @@ class ReusedFilterEStep(FilteredEStep):
         self._age = self.reuse
 
     def __call__(self, centers: np.ndarray, want_labels: bool = False):
-        self.stats["calls"] += 1
         k, d = centers.shape
         if want_labels or self._kept is None or self._age >= self.reuse or len(self._kept[0]) != k:
             part = self._build(centers)
@@ -448,32 +441,10 @@ def _add(sums, cluster_weight, labels, weights, weighted) -> None:
         sums[:, j] += np.bincount(labels, weights=weighted[j], minlength=k)
 
 
-def filtered_lloyd(tree: CellTree, centers: np.ndarray, *, threshold: float, max_iter: int) -> LloydRun:
-    """Weighted Lloyd on every point of ``tree`` from ``centers``, with the exact filtered E step.
-
-    Parameters
-    ----------
-    tree : CellTree
-    centers : ndarray of shape (k, d), float64
-    threshold, max_iter
-        As in :func:`kmeans_lab.cluster.lloyd.lloyd_iterations` (threshold 0: a fixed point).
-
-    Returns
-    -------
-    LloydRun
-        The same centres, labels and iteration count as the same loop with the plain E
-        step of :func:`~kmeans_lab.cluster.distance.exact_nearest_centers`: the E step
-        gives the same labels and bit-identical sums.
-    """
-    return lloyd_iterations(
-        tree.points, tree.weights, centers, FilteredEStep(tree), threshold=threshold, max_iter=max_iter
-    )
-
-
 def approximate_lloyd(
     tree: CellTree, centers: np.ndarray, *, threshold: float, max_iter: int, margin: float = 1.0, reuse: int = 8
 ) -> tuple[np.ndarray, int]:
-    """Approximate weighted Lloyd with :class:`ReusedFilterEStep`: a start for :func:`filtered_lloyd`.
+    """Approximate weighted Lloyd with :class:`ReusedFilterEStep`: a start for the exact Lloyd.
 
     Runs the Lloyd loop in rounds of at most ``reuse`` iterations over one filter build;
     stops when the first iteration of a round (a fresh, exact build) moves the centres by

@@ -3,12 +3,15 @@
 :func:`kmeans` is the public entry for any points: it checks its arguments once, merges
 duplicate points (summing their weights: k-means on repeated points is k-means on distinct
 points weighted by their multiplicity) and calls :func:`weighted_kmeans`, the one entry of
-the plain path (initial centres, then Lloyd on every point).
+the plain path (initial centres, then :func:`lloyd` on every point).
 
 :func:`lloyd_iterations` is the one Lloyd loop — E step, empty clusters re-seeded, weighted
-means, the stopping rule, a final E step — with the E step passed in (:class:`EStep`): the
-plain one here (:class:`LabelEStep` over :func:`~kmeans_lab.cluster.distance.nearest_centers`),
-or the filtered exact one of :mod:`kmeans_lab.cluster.filtering`.
+means, the stopping rule, a final E step — with the E step passed in (:class:`EStep`). Every
+E step of the package labels a point by the exact float64 argmin of ``½‖c‖² − x·c``
+(:func:`~kmeans_lab.cluster.distance.exact_nearest_centers`, ties to the lowest index):
+:class:`LabelEStep` over that function is the reference, and
+:class:`~kmeans_lab.cluster.exact.ExactEStep`, which gives the same labels and sums for far
+less work, is the one :func:`lloyd` runs.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Protocol
 import numpy as np
 
 from .._validation import check
-from .distance import augment, nearest_centers
+from .exact import ExactEStep
 from .init import INITIALIZERS
 
 __all__ = [
@@ -30,6 +33,7 @@ __all__ = [
     "LloydRun",
     "inertia",
     "kmeans",
+    "lloyd",
     "lloyd_iterations",
     "weighted_kmeans",
 ]
@@ -70,8 +74,6 @@ def kmeans(
     max_iter: int = 300,
     tol: float = 1e-4,
     seed: int | None = 0,
-    dtype: type = np.float64,
-    algorithm: str = "auto",
 ) -> KMeansResult:
     """Weighted k-means (Lloyd's algorithm).
 
@@ -93,10 +95,6 @@ def kmeans(
         convention. ``tol=0`` runs to a fixed point (labels no longer change).
     seed : int or None, default 0
         Seed of ``numpy.random.default_rng`` for the initialiser.
-    dtype : {numpy.float64, numpy.float32}, default float64
-        Precision of the distance computations (centres are always accumulated in float64).
-    algorithm : {"auto", "lloyd"}, default "auto"
-        The E step: both name the plain one (every distance, every iteration).
 
     Returns
     -------
@@ -110,9 +108,12 @@ def kmeans(
 
     Notes
     -----
-    Each iteration costs O(m · k · d) for m distinct points.
-    Empty clusters are re-seeded at the points farthest from their centres, so the result
-    has exactly ``k`` non-empty clusters.
+    Each point goes to the centre with the smallest ``½‖c‖² − x·c`` computed in float64
+    (ties to the lowest index), exactly as
+    :func:`~kmeans_lab.cluster.distance.exact_nearest_centers`; see :func:`lloyd` for how
+    that is computed fast. An iteration costs at most O(m · k · d) for m distinct points,
+    and far less late in a run. Empty clusters are re-seeded at the points farthest from
+    their centres, so the result has exactly ``k`` non-empty clusters.
 
     Examples
     --------
@@ -135,8 +136,6 @@ def kmeans(
         max_iter=check("max_iter", max_iter),
         tol=check("tol", tol),
         seed=check("seed", seed),
-        dtype=check("dtype", dtype),
-        algorithm=check("algorithm", algorithm),
     )
     return replace(result, labels=result.labels[inverse])
 
@@ -150,8 +149,6 @@ def weighted_kmeans(
     seed: int | None,
     max_iter: int,
     tol: float,
-    dtype: np.dtype,
-    algorithm: str,
     n_init: int = 1,
 ) -> KMeansResult:
     """The one entry of the plain path: initial centres, then weighted Lloyd on every point.
@@ -163,7 +160,7 @@ def weighted_kmeans(
     weights : ndarray of shape (m,), float64
         Non-negative, positive sum.
     k : int
-    init, seed, max_iter, tol, dtype, algorithm
+    init, seed, max_iter, tol
         As in :func:`kmeans`, already checked by the caller (:func:`kmeans_lab._validation.check`).
     n_init : int, default 1
         Starts drawn by a named initialiser, one after another from one generator seeded
@@ -184,12 +181,12 @@ def weighted_kmeans(
     if k > n_distinct:
         raise ValueError(f"k={k} is larger than the {n_distinct} distinct points with positive weight")
     if not isinstance(init, str):
-        return _lloyd(points, weights, np.asarray(init, dtype=np.float64), max_iter, tol, dtype, algorithm)
+        return lloyd(points, weights, np.asarray(init, dtype=np.float64), max_iter=max_iter, tol=tol)
     rng = np.random.default_rng(seed)
     best = None
     for _ in range(n_init):
         centers = INITIALIZERS[init](points, k, rng, weights)
-        result = _lloyd(points, weights, centers, max_iter, tol, dtype, algorithm)
+        result = lloyd(points, weights, centers, max_iter=max_iter, tol=tol)
         if best is None or result.inertia < best.inertia:
             best = result
     return best
@@ -227,13 +224,51 @@ def _unique_points(points: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray,
     return ordered[starts], inverse, summed
 
 
-def _tolerance(points: np.ndarray, weights: np.ndarray, tol: float) -> float:
-    """Absolute stopping threshold: ``tol`` × mean per-feature weighted variance."""
+def tolerance(points: np.ndarray, weights: np.ndarray, tol: float) -> float:
+    """Absolute stopping threshold: ``tol`` × the mean per-feature weighted variance of the points.
+
+    Parameters
+    ----------
+    points : ndarray of shape (m, d), float64
+    weights : ndarray of shape (m,), float64
+    tol : float
+
+    Returns
+    -------
+    float
+        0 when ``tol`` is 0. The same function serves the plain path and the cascade, so
+        both stop at the same iteration from the same start.
+    """
     if tol == 0:
         return 0.0
     mean = weights @ points / weights.sum()
     variance = weights @ (points - mean) ** 2 / weights.sum()
     return float(variance.mean() * tol)
+
+
+def centred(points: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The points moved to their weighted mean — rounded to integers if the points are integers.
+
+    Parameters
+    ----------
+    points : ndarray of shape (m, d), float64
+    weights : ndarray of shape (m,), float64
+
+    Returns
+    -------
+    x : ndarray of shape (m, d), float64
+        ``points - offset``: integers stay integers, so every weighted sum of them stays exact.
+    offset : ndarray of shape (d,), float64
+
+    Notes
+    -----
+    The Lloyd loop runs on ``x``: ``½‖c‖² − x·c`` loses fewer digits to cancellation near
+    the origin, and float32 products of smaller numbers err less.
+    """
+    offset = weights @ points / weights.sum()
+    if (points == np.rint(points)).all():
+        offset = np.rint(offset)
+    return points - offset, offset
 
 
 def _relocate_empty(
@@ -361,8 +396,9 @@ def lloyd_iterations(
     centers : ndarray of shape (k, d), float64
         Starting centres (not modified).
     e_step : EStep
-        Labels and cluster sums for given centres: plain (:class:`LabelEStep`) or
-        filtered (:class:`kmeans_lab.cluster.filtering.FilteredEStep`).
+        Labels and cluster sums for given centres: the reference (:class:`LabelEStep`
+        over :func:`~kmeans_lab.cluster.distance.exact_nearest_centers`) or the fast exact
+        one (:class:`~kmeans_lab.cluster.exact.ExactEStep`).
     threshold : float
         Stop after an iteration whose total squared centre shift is at most this
         (0: when the labels no longer change, a fixed point).
@@ -401,36 +437,45 @@ def lloyd_iterations(
     return LloydRun(centers=c, labels=labels, n_iter=n_iter, converged=converged)
 
 
-def _lloyd(
-    points: np.ndarray,
-    weights: np.ndarray,
-    centers: np.ndarray,
-    max_iter: int,
-    tol: float,
-    dtype: np.dtype,
-    algorithm: str,
-) -> KMeansResult:
-    """Weighted Lloyd iterations from given centres; labels from a final E step match the centres."""
-    # Distances are computed on data centred at its mean: the expansion ‖x‖² − 2x·c + ‖c‖²
-    # loses fewer digits to cancellation when ‖x‖ is small.
-    offset = weights @ points / weights.sum()
-    x = points - offset
-    x_work = x.astype(dtype, copy=False)
-    assign = _e_step(algorithm, x, x_work, len(centers))
-    weighted_columns = np.ascontiguousarray((weights[:, None] * x).T)
+def lloyd(points: np.ndarray, weights: np.ndarray, centers: np.ndarray, *, max_iter: int, tol: float) -> KMeansResult:
+    """The plain path from given centres: weighted Lloyd on every point, to the stopping rule.
+
+    Parameters
+    ----------
+    points : ndarray of shape (m, d), float64
+    weights : ndarray of shape (m,), float64
+    centers : ndarray of shape (k, d), float64
+        Starting centres, in the points' coordinates.
+    max_iter : int
+    tol : float
+        Relative to the points' variance (:func:`tolerance`); 0 runs to a fixed point.
+
+    Returns
+    -------
+    KMeansResult
+        Labels of a final E step, which match the centres.
+
+    Notes
+    -----
+    The loop (:func:`lloyd_iterations`) runs on :func:`centred` points with
+    :class:`~kmeans_lab.cluster.exact.ExactEStep`: the labels of
+    :func:`~kmeans_lab.cluster.distance.exact_nearest_centers` at every iteration, computed
+    as certified float32 matrix products over the centres that moved. The same loop with
+    :class:`LabelEStep` over that function gives the same centres bit for bit (tested).
+    """
+    x, offset = centred(points, weights)
     run = lloyd_iterations(
         x,
         weights,
         centers - offset,
-        LabelEStep(assign, weights, weighted_columns),
-        threshold=_tolerance(points, weights, tol),
+        ExactEStep(x, weights),
+        threshold=tolerance(x, weights, tol),
         max_iter=max_iter,
     )
-    c, labels = run.centers, run.labels
     return KMeansResult(
-        centroids=c + offset,
-        labels=labels,
-        inertia=inertia(x, weights, c, labels),
+        centroids=run.centers + offset,
+        labels=run.labels,
+        inertia=inertia(x, weights, run.centers, run.labels),
         n_iter=run.n_iter,
         converged=run.converged,
     )
@@ -452,12 +497,6 @@ def inertia(points: np.ndarray, weights: np.ndarray, centers: np.ndarray, labels
     """
     diff = points - centers[labels]
     return float(weights @ np.einsum("ij,ij->i", diff, diff))
-
-
-def _e_step(algorithm: str, x: np.ndarray, x_work: np.ndarray, k: int) -> Callable[[np.ndarray], np.ndarray]:
-    """The plain E step as a function of the (float64) centres, in the precision of ``x_work``."""
-    rows = augment(x_work)
-    return lambda c: nearest_centers(rows, c.astype(rows.dtype, copy=False))[0]
 
 
 def _final_labels(
