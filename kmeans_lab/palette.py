@@ -13,6 +13,9 @@ from .options import KMeansOptions
 
 __all__ = ["Palette", "Quantized", "expand", "round_palette"]
 
+# Alpha at or above this rounds to opaque (see round_palette).
+_NEARLY_OPAQUE = 253.5
+
 
 @dataclass(frozen=True, eq=False)
 class Palette:
@@ -188,10 +191,14 @@ def round_palette(centroids: np.ndarray, colors: np.ndarray, labels: np.ndarray)
     Returns
     -------
     ndarray of shape (K, C), uint8
-        An RGBA entry whose alpha rounds to 0 is ``(0, 0, 0, 0)``.
+        An RGBA entry whose alpha rounds to 0 is ``(0, 0, 0, 0)``; one whose alpha is within
+        1.5 levels of 255 is opaque.
     """
     palette = np.clip(np.rint(centroids), 0, 255).astype(np.uint8)
     if palette.shape[1] == 4:
+        # A cluster of mostly opaque colours has a mean alpha just below 255; written as 254 its
+        # opaque pixels would all turn faintly translucent (and lengthen the tRNS chunk).
+        palette[centroids[:, 3] >= _NEARLY_OPAQUE, 3] = 255
         palette[palette[:, 3] == 0] = 0
     keys = pack_colors(palette)
     if len(np.unique(keys)) == len(keys):

@@ -66,7 +66,7 @@ def test_choose_k_on_an_rgba_image():
     from .bad_files import soft_disc_rgba
 
     rgba = soft_disc_rgba()
-    k, q = choose_k(rgba, target_psnr=25.0, dither="ordered")
+    k, q = choose_k(rgba, target_psnr=25.0, dither="ordered", color_space="rgb")
     assert q.palette.colors.shape == (k, 4) and psnr(rgba, q.image) >= 25.0
     assert mse(rgba, q.image) > 0
     k_bytes, q_bytes = choose_k(rgba, max_bytes=2000)

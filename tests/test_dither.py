@@ -64,7 +64,7 @@ def test_ordered_dithering_matches_a_direct_computation(medium, monkeypatch):
     """Offset by the Bayer threshold scaled to the spacing, then the nearest centre; row blocks change nothing."""
     from kmeans_lab import dither
 
-    palette = fit_palette(ColorHistogram.from_image(medium), 6)
+    palette = fit_palette(ColorHistogram.from_image(medium), 6, color_space="rgb")
     labels = apply_palette(medium, palette, dither="ordered").labels
     spread = palette_spacing(palette.colors)
     h, w = medium.shape[:2]

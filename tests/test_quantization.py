@@ -210,7 +210,7 @@ def test_quantize_is_fit_then_apply(medium, options):
 
 def test_palette_labels_are_the_clusters_of_the_histogram_colours(medium):
     palette = fit_palette(ColorHistogram.from_image(medium), 9)
-    points = palette.histogram.colors.astype(np.float64)
+    points = encoder(palette.color_space, 3).encode(palette.histogram.colors)
     d = ((points[:, None, :] - palette.centroids[None]) ** 2).sum(-1)
     np.testing.assert_array_equal(d[np.arange(len(d)), palette.labels], d.min(axis=1))
     assert np.asarray(palette).shape == (9, 3) and len(palette) == 9
@@ -342,7 +342,7 @@ def test_rgba_palette_applied_to_another_image_takes_the_nearest_premultiplied_c
     labels = apply_palette(bottom, palette).labels.reshape(-1)
     known = {int(key): label for key, label in zip(palette.histogram.keys, palette.labels)}
     keys = pack_colors(bottom)
-    points = encoder("rgb", 4).encode(unpack_colors(keys, 4))
+    points = encoder(palette.color_space, 4).encode(unpack_colors(keys, 4))
     d = ((points[:, None, :] - palette.centroids[None]) ** 2).sum(-1)
     new = np.array([int(key) not in known for key in keys])
     assert new.any()
