@@ -25,7 +25,7 @@ COMMANDS = ("compress", "compress-many")
 # Each field of KMeansOptions: its choices, or the metavar of a number (checked by option_type); its help.
 # A field missing here fails build_parser, so a new option cannot be left off the command line.
 _KMEANS_OPTIONS: dict[str, tuple[tuple[str, ...] | str, str]] = {
-    "color_space": (COLOR_SPACES, "where k-means clusters: rgb (default), lab (CIELAB) or oklab"),
+    "color_space": (COLOR_SPACES, "where k-means clusters: oklab (default: looks best), rgb (lowest MSE) or lab"),
     "init": (INIT_NAMES, "initial centres: kmeans++ (default), in_pixels (random colours of the image), random"),
     "n_init": ("N", "k-means starts, the one of lowest inertia kept (default: the cascade's own plan)"),
     "seed": ("S", "random seed of the initialiser (default 0)"),
