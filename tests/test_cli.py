@@ -713,3 +713,15 @@ def test_optimize_without_pyoxipng_is_a_note_and_a_plain_png(tmp_path, photo_pat
     note = "kmeans-lab: note: --optimize needs pyoxipng (pip install 'kmeans-lab[optimize]'): written without it"
     assert done.stderr.strip() == note
     assert out.exists()
+
+
+def test_a_reader_that_stops_early_gets_one_line_not_a_traceback(tmp_path, photo_path):
+    """``kmeans-lab ... --json | head -c 10``: the file is written; the closed pipe is one line on stderr."""
+    code = "import sys; from kmeans_lab.cli import main; sys.exit(main(sys.argv[1:]))"
+    args = [sys.executable, "-c", code, str(photo_path), "-k", "4", "-o", str(tmp_path / "o.png"), "--json"]
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as writer:
+        writer.stdout.close()  # the reader is gone before the report is printed
+        stderr = writer.stderr.read().decode()
+    assert writer.returncode == 2
+    assert stderr.splitlines() == ["kmeans-lab: error: standard output was closed before the whole report was written"]
+    assert (tmp_path / "o.png").exists()

@@ -16,6 +16,7 @@ SIGTERM and SIGHUP stop a run with one line on stderr and exit status 128 + the 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -50,3 +51,6 @@ def _run(args: argparse.Namespace, done: Done) -> int:
         )
     except ValueError as exc:  # ImageError too
         return error(str(exc))
+    except BrokenPipeError:  # the reader of the report went away (| head): one line, not a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python exits
+        return error("standard output was closed before the whole report was written")
