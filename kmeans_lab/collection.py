@@ -391,12 +391,12 @@ def quantize_many(
     return _map(sources, palette, job, paths, sizes)
 
 
-def local_cluster(workers: int = 2):
+def local_cluster(workers: int = 2, *, silence_logs: int = logging.ERROR):
     """A ``dask.distributed`` ``LocalCluster`` of quiet worker processes on 127.0.0.1.
 
     One thread per worker process; no dashboard (the scheduler's HTTP server on a free port:
     by default it takes port 8787, and a second cluster alive at once warns that the port is
-    in use); workers log errors only. Use as a context manager, with a ``Client``, which
+    in use); the cluster logs errors only. Use as a context manager, with a ``Client``, which
     makes itself the current scheduler::
 
         with local_cluster(2) as cluster, Client(cluster):
@@ -405,6 +405,9 @@ def local_cluster(workers: int = 2):
     Parameters
     ----------
     workers : int, default 2
+    silence_logs : int, default logging.ERROR
+        The level below which the scheduler and the workers log nothing, as Dask's
+        ``LocalCluster`` takes it.
 
     Returns
     -------
@@ -419,5 +422,5 @@ def local_cluster(workers: int = 2):
         host="127.0.0.1",
         dashboard_address=None,
         scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-        silence_logs=logging.ERROR,
+        silence_logs=silence_logs,
     )

@@ -158,7 +158,10 @@ def dask_scheduler(args: argparse.Namespace) -> Iterator[None]:
     with ExitStack() as opened:
         if args.workers is not None:
             with signals_deferred():
-                opened.enter_context(distributed.Client(opened.enter_context(local_cluster(args.workers))))
+                # A failed task reaches the client as its exception; what the cluster would log
+                # itself is the noise of a stop (a gather cut short, a worker's closed stream).
+                cluster = local_cluster(args.workers, silence_logs=logging.CRITICAL)
+                opened.enter_context(distributed.Client(opened.enter_context(cluster)))
         else:
             try:
                 opened.enter_context(distributed.Client(args.scheduler, timeout="10s"))
