@@ -22,7 +22,7 @@ from ..animation import encode_animation
 from ..histogram import ColorHistogram
 from ..image import read_image
 from ..metrics import mse, psnr_from_mse
-from .paths import data_path
+from .paths import data_path, figures_dir
 
 __all__ = [
     "pan_zoom_frames",
@@ -35,6 +35,7 @@ __all__ = [
     "cluster_timing",
     "gif_row",
     "histogram_growth",
+    "show_gif",
 ]
 
 
@@ -152,11 +153,12 @@ def save_frames(frames: Sequence[np.ndarray], folder: str | Path) -> list[Path]:
     return paths
 
 
-def cluster_timing(images: Sequence, k: int, workers: int | None, *, repeat: int = 3, seed: int = 0) -> dict:
-    """Time ``quantize_many(images, k)`` in this process (``workers=None``) or on a local cluster.
+def cluster_timing(images: Sequence, k: int, workers: int | None, *, repeat: int = 3, seed: int = 0, **options) -> dict:
+    """Time ``quantize_many(images, k, **options)`` in this process (``workers=None``) or on a local cluster.
 
     A first run, untimed, lets every worker import kmeans_lab and warm up; then ``repeat``
-    timed runs. The cluster is started and closed here.
+    timed runs. The cluster is started and closed here. ``options`` are
+    :class:`kmeans_lab.KMeansOptions` fields (e.g. ``color_space="rgb"``).
 
     Returns
     -------
@@ -171,14 +173,14 @@ def cluster_timing(images: Sequence, k: int, workers: int | None, *, repeat: int
     from .timing import time_call
 
     if workers is None:
-        timing = time_call(quantize_many, images, k, seed=seed, repeat=repeat, warmup=1)
+        timing = time_call(quantize_many, images, k, seed=seed, repeat=repeat, warmup=1, **options)
         return {"workers": None, "startup": 0.0, "seconds": timing, "result": timing.result}
     from distributed import Client
 
     start = time.perf_counter()
     with local_cluster(workers) as cluster, Client(cluster):  # the client makes itself the current scheduler
         startup = time.perf_counter() - start
-        timing = time_call(quantize_many, images, k, seed=seed, repeat=repeat, warmup=1)
+        timing = time_call(quantize_many, images, k, seed=seed, repeat=repeat, warmup=1, **options)
     return {"workers": workers, "startup": startup, "seconds": timing, "result": timing.result}
 
 
@@ -231,3 +233,17 @@ def histogram_growth(frames: Sequence[np.ndarray]) -> pd.DataFrame:
             {"frames": n, "pixels": total.n_pixels, "colours": len(total), "pickled_bytes": len(pickle.dumps(total))}
         )
     return pd.DataFrame(rows)
+
+
+def show_gif(data: bytes, name: str):
+    """Write a GIF as ``figures/<name>`` and return it as an :class:`IPython.display.Image`, for a notebook.
+
+    The notebook embeds the file as it is (an animated GIF plays in JupyterLab), so keep it
+    small: a few hundred kilobytes at most.
+    """
+    from IPython.display import Image as Shown
+
+    path = figures_dir() / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return Shown(filename=str(path))

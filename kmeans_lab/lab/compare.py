@@ -10,6 +10,7 @@ from __future__ import annotations
 import colorsys
 import io
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -47,6 +48,7 @@ __all__ = [
     "pillow_floyd_steinberg",
     "map_pixels",
     "dither_rows",
+    "DITHERS",
     "dither_method_rows",
     "dither_stability",
     "color_space_rows",
@@ -60,6 +62,12 @@ __all__ = [
     "color_name",
     "psnr_at_bpp",
     "jpeg_gap",
+    "image_overview",
+    "PERCEPTUAL_IMAGES",
+    "PERCEPTUAL_KS",
+    "seen_quality",
+    "perceptual_rows",
+    "main",
 ]
 
 #: The K of the report's tables.
@@ -294,13 +302,16 @@ def color_space_rows(
     return rows
 
 
-def dither_method_rows(
-    image: np.ndarray, palette: Palette, methods: Sequence[bool | str] = (False, "floyd-steinberg", "ordered")
-) -> list[dict]:
+#: The mappings of a palette compared: nearest colour, the library's diffusion and ordered dithering,
+#: and Pillow's Floyd–Steinberg (the contender), as :func:`map_pixels` takes them.
+DITHERS = (False, True, "floyd-steinberg", "ordered")
+
+
+def dither_method_rows(image: np.ndarray, palette: Palette, methods: Sequence[bool | str] = DITHERS) -> list[dict]:
     """One fitted palette mapped by each method: ``k``, ``dither``, :func:`measure`'s columns and ``seconds``.
 
-    ``dither`` is ``"none"`` or the method's name; ``seconds`` is one run of
-    :func:`kmeans_lab.apply_palette` (the mapping alone, the palette being given).
+    ``dither`` is ``"none"``, ``"diffusion"`` (``True``) or the method's name; ``seconds`` is one
+    run of :func:`map_pixels` (the mapping alone, the palette being given).
     """
     rows = []
     for method in methods:
@@ -608,8 +619,8 @@ def psnr_at_bpp(bpp: Sequence[float], psnr: Sequence[float], at: float | Sequenc
     return out
 
 
-def jpeg_gap(rows: pd.DataFrame, method: str = "kmeans_lab") -> pd.DataFrame:
-    """A palette method's PSNR against JPEG's at the same bits per pixel, per image and K.
+def jpeg_gap(rows: pd.DataFrame, method: str = "kmeans_lab", reference: str = "jpeg") -> pd.DataFrame:
+    """A palette method's PSNR against JPEG's (or another method's) at the same bits per pixel, per image and K.
 
     Parameters
     ----------
@@ -617,17 +628,19 @@ def jpeg_gap(rows: pd.DataFrame, method: str = "kmeans_lab") -> pd.DataFrame:
         Rate–distortion rows: columns ``image``, ``method``, ``k``, ``bpp``, ``psnr``; JPEG's
         rows have ``method == "jpeg"``.
     method : str, default "kmeans_lab"
+    reference : str, default "jpeg"
+        The method whose curve (over its qualities or its K) is read at ``method``'s rates.
 
     Returns
     -------
     DataFrame
-        Index (image, k); columns ``bpp`` and ``psnr`` of ``method``, ``jpeg_psnr`` (JPEG's
-        curve read at that rate by :func:`psnr_at_bpp`; NaN outside JPEG's range of rates)
-        and ``gap`` = ``psnr − jpeg_psnr`` in dB (positive: the palette PNG is ahead).
+        Index (image, k); columns ``bpp`` and ``psnr`` of ``method``, ``jpeg_psnr`` (the
+        reference's curve read at that rate by :func:`psnr_at_bpp`; NaN outside its range of
+        rates) and ``gap`` = ``psnr − jpeg_psnr`` in dB (positive: ``method`` is ahead).
     """
     out = []
     for image, part in rows.groupby("image", sort=False):
-        jpeg = part[part["method"] == "jpeg"]
+        jpeg = part[part["method"] == reference]
         ours = part[part["method"] == method].sort_values("k")
         at = psnr_at_bpp(jpeg["bpp"], jpeg["psnr"], ours["bpp"].to_numpy())
         out.append(
@@ -643,3 +656,148 @@ def jpeg_gap(rows: pd.DataFrame, method: str = "kmeans_lab") -> pd.DataFrame:
             )
         )
     return pd.concat(out, ignore_index=True).set_index(["image", "k"])
+
+
+def image_overview(images: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Each image's size, distinct colours and 24-bit PNG (the reference a palette PNG is measured against).
+
+    Returns
+    -------
+    DataFrame
+        Index ``image``; columns ``size`` ("WxH"), ``distinct colours``, ``png24 bytes``
+        (Pillow, ``optimize=True``) and ``png24 bpp``.
+    """
+    rows = []
+    for name, image in images.items():
+        n_bytes = png24_bytes(image)
+        rows.append(
+            {
+                "image": name,
+                "size": f"{image.shape[1]}x{image.shape[0]}",
+                "distinct colours": len(distinct_colors(image)[0]),
+                "png24 bytes": n_bytes,
+                "png24 bpp": bits_per_pixel(image, n_bytes),
+            }
+        )
+    return pd.DataFrame(rows).set_index("image")
+
+
+#: The photographs and K of the perceptual comparison (:func:`perceptual_rows`, ``figures/compression_perceptual.csv``).
+PERCEPTUAL_IMAGES = ("chelsea.png", "coffee.png", "rocket.jpg")
+PERCEPTUAL_KS = (64, 256)
+
+
+def seen_quality(image: np.ndarray, written: np.ndarray) -> dict:
+    """What people see: SSIMULACRA2 and the mean FLIP error of ``written`` against ``image``.
+
+    Parameters
+    ----------
+    image, written : ndarray of shape (H, W, 3), uint8
+        The original and the image as decoded from the file.
+
+    Returns
+    -------
+    dict
+        ``ssimulacra2`` (the ``ssimulacra2`` package; 100 for identical images, higher is
+        better, about 70 "high quality" and 90 "visually lossless" on its scale) and ``flip``
+        (NVIDIA's ꟻLIP, ``flip_evaluator``, LDR at 67 pixels per degree: the mean per-pixel
+        error, 0 for identical images, lower is better).
+    """
+    import tempfile
+
+    import flip_evaluator
+    from ssimulacra2 import compute_ssimulacra2
+
+    with tempfile.TemporaryDirectory() as folder:
+        paths = [str(Path(folder) / name) for name in ("original.png", "written.png")]
+        for path, pixels in zip(paths, (image, written)):
+            Image.fromarray(pixels, "RGB").save(path)
+        score = compute_ssimulacra2(*paths)
+    _, flip, _ = flip_evaluator.evaluate(
+        image.astype(np.float32) / 255, written.astype(np.float32) / 255, "LDR", applyMagma=False
+    )
+    return {"ssimulacra2": float(score), "flip": float(flip)}
+
+
+def _imagequant_labels(image: np.ndarray, k: int, dithering: float) -> tuple[np.ndarray, np.ndarray]:
+    import imagequant
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # imagequant 1.1 calls Pillow's Image.getdata
+        rgba = Image.fromarray(image, "RGB").convert("RGBA")
+        out = imagequant.quantize_pil_image(rgba, dithering_level=dithering, max_colors=k)
+    return palette_of(np.asarray(out.convert("RGB")))
+
+
+def perceptual_rows(image: np.ndarray, ks: Iterable[int] = PERCEPTUAL_KS, *, seed: int = 0) -> list[dict]:
+    """kmeans_lab in sRGB and in Oklab (undithered and with its diffusion) and libimagequant, on what people see.
+
+    Every output is measured as the palette PNG it is written as: ``method``, ``k``,
+    :func:`measure`'s size and error columns (no SSIM or ΔE) and :func:`seen_quality`'s
+    ``ssimulacra2`` and ``flip``. The methods: ``kmeans_lab sRGB`` (``color_space="rgb"``),
+    ``kmeans_lab Oklab`` (the default), ``kmeans_lab Oklab, diffusion`` (the default with
+    ``dither=True``), ``libimagequant`` (``dithering_level=0``) and ``libimagequant, dithered``
+    (``dithering_level=1``, pngquant's default).
+
+    Notes
+    -----
+    About a second per output for the two metrics on a 640×427 image (2 cores), so the
+    report reads the table from ``figures/compression_perceptual.csv``, written by
+    ``python -m kmeans_lab.lab.compare``.
+    """
+    histogram = ColorHistogram.from_image(image)
+    rows = []
+    for k in ks:
+        srgb = fit_palette(histogram, k, seed=seed, color_space="rgb")
+        oklab = fit_palette(histogram, k, seed=seed)
+        outputs = {
+            "kmeans_lab sRGB": (srgb.colors, apply_palette(image, srgb).labels),
+            "kmeans_lab Oklab": (oklab.colors, apply_palette(image, oklab).labels),
+            "kmeans_lab Oklab, diffusion": (oklab.colors, apply_palette(image, oklab, dither=True).labels),
+            "libimagequant": _imagequant_labels(image, k, 0.0),
+            "libimagequant, dithered": _imagequant_labels(image, k, 1.0),
+        }
+        for method, (colors, labels) in outputs.items():
+            written = expand(colors, labels)
+            n_bytes = palette_png_bytes(colors, labels)
+            rows.append(
+                {
+                    "method": method,
+                    "k": k,
+                    **measure(image, written, n_bytes, perceptual=False),
+                    **seen_quality(image, written),
+                }
+            )
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m kmeans_lab.lab.compare``: the perceptual table of notebook 03.
+
+    Runs :func:`perceptual_rows` on the photographs of :data:`PERCEPTUAL_IMAGES` (or those
+    named) at :data:`PERCEPTUAL_KS` and writes ``figures/compression_perceptual.csv`` (rounded
+    to 4 significant digits, as :func:`save_table`). About two minutes on 2 cores.
+    """
+    import argparse
+
+    from ..image import read_image
+    from .paths import data_images
+
+    parser = argparse.ArgumentParser(prog="python -m kmeans_lab.lab.compare", description=main.__doc__)
+    parser.add_argument("images", nargs="*", default=list(PERCEPTUAL_IMAGES), help="file names in data/")
+    parser.add_argument("-k", type=int, nargs="+", default=list(PERCEPTUAL_KS), help="the K to measure")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--csv", default="compression_perceptual.csv", help="file name under figures/")
+    args = parser.parse_args(argv)
+    paths = {p.name: p for p in data_images()}
+    rows = []
+    for name in args.images:
+        start = time.perf_counter()
+        rows += [{"image": name, **row} for row in perceptual_rows(read_image(paths[name]), args.k, seed=args.seed)]
+        print(f"{name}: {time.perf_counter() - start:.1f} s", flush=True)
+    print(save_table(pd.DataFrame(rows), args.csv))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

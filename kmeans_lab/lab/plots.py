@@ -322,6 +322,15 @@ _STYLE = {
     "imagequant": {"color": "C4", "marker": "D"},
     "jpeg": {"color": "k", "marker": ".", "ls": "--"},
 }
+#: The methods' names in words, for legends.
+_NAMES = {
+    "kmeans_lab": "k-means (kmeans_lab, sRGB)",
+    "pillow_mediancut": "Pillow median cut",
+    "pillow_maxcoverage": "Pillow max coverage",
+    "pillow_fastoctree": "Pillow fast octree",
+    "imagequant": "libimagequant",
+    "jpeg": "JPEG, quality 10–95",
+}
 
 
 def rate_distortion_figure(rows: pd.DataFrame, *, ncols: int = 3) -> Figure:
@@ -335,17 +344,21 @@ def rate_distortion_figure(rows: pd.DataFrame, *, ncols: int = 3) -> Figure:
     Returns
     -------
     Figure
-        One axes per image (unused grid cells removed), a shared legend below.
+        One axes per image (unused grid cells removed), a shared legend below naming the
+        methods in words; kmeans_lab's points are labelled with their K.
     """
     images = list(dict.fromkeys(rows["image"]))
     nrows = -(-len(images) // ncols)
-    fig = _figure(4.2 * ncols, 3.4 * nrows + 0.4)
+    fig = _figure(4.2 * ncols, 3.4 * nrows + 0.6)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, name in zip(axes, images):
         part = rows[rows["image"] == name]
         for method, group in part.groupby("method", sort=False):
             group = group.sort_values("bpp")
-            ax.plot(group["bpp"], group["psnr"], label=method, ms=4, **_STYLE.get(method, {}))
+            ax.plot(group["bpp"], group["psnr"], label=_NAMES.get(method, method), ms=4, **_STYLE.get(method, {}))
+            if method == "kmeans_lab" and "k" in group:
+                for x, y, k in zip(group["bpp"], group["psnr"], group["k"]):
+                    ax.annotate(f"{int(k)}", (x, y), xytext=(-4, 4), textcoords="offset points", ha="right", fontsize=8)
         ax.set_xscale("log", base=2)
         _plain_ticks(ax.xaxis)  # 0.25, 0.5, 1, 2, 4 rather than 2^-2 ... 2^2
         ax.set_title(name, fontsize=10)
@@ -355,7 +368,7 @@ def rate_distortion_figure(rows: pd.DataFrame, *, ncols: int = 3) -> Figure:
     for ax in axes[len(images) :]:
         fig.delaxes(ax)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=10, frameon=False)
     return fig
 
 
@@ -485,7 +498,13 @@ def histogram_growth_figure(table: pd.DataFrame) -> Figure:
     return fig
 
 
-def flicker_figure(source: tuple[np.ndarray, np.ndarray], shown: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> Figure:
+def flicker_figure(
+    source: tuple[np.ndarray, np.ndarray],
+    shown: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    *,
+    box: tuple[int, int, int, int] | None = None,
+    ncols: int = 3,
+) -> Figure:
     """Where two consecutive frames flicker: static source pixels whose shown colour changed.
 
     Parameters
@@ -494,28 +513,43 @@ def flicker_figure(source: tuple[np.ndarray, np.ndarray], shown: Mapping[str, tu
         Two consecutive source frames.
     shown : mapping of title to (ndarray, ndarray)
         The same two frames as each method shows them.
+    box : (top, left, height, width), optional
+        Show only this window, enlarged (its outline is drawn on the source frame); the
+        shares in the titles count the whole frame.
+    ncols : int, default 3
+        Panels per row.
 
     Returns
     -------
     Figure
         The first source frame, then one panel per method: red where a static pixel changed,
-        black where it kept its colour, grey where the source itself changed.
+        dark grey where it kept its colour, white where the source itself changed.
     """
+    from matplotlib.patches import Rectangle
+
     a, b = source
     static = np.all(a == b, axis=2)
-    fig = _figure(2.6 * (1 + len(shown)), 2.6 * a.shape[0] / a.shape[1] + 0.6)
-    axes = fig.subplots(1, 1 + len(shown), squeeze=False).ravel()
+    top, left, height, width = box if box is not None else (0, 0, *a.shape[:2])
+    window = (slice(top, top + height), slice(left, left + width))
+    n = 1 + len(shown)
+    nrows = -(-n // ncols)
+    fig = _figure(4.0 * ncols, (4.0 * height / width + 0.5) * nrows)
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     axes[0].imshow(a, interpolation="nearest")
-    axes[0].set_title("source frame", fontsize=9)
+    if box is not None:
+        axes[0].add_patch(Rectangle((left - 0.5, top - 0.5), width, height, fill=False, ec="red", lw=1.5))
+    axes[0].set_title("source frame (window in red)" if box is not None else "source frame", fontsize=10)
     for ax, (title, (x, y)) in zip(axes[1:], shown.items()):
         changed = np.any(x != y, axis=2)
-        picture = np.full(a.shape, 200, np.uint8)
-        picture[static & ~changed] = 0
-        picture[static & changed] = (220, 30, 30)
-        ax.imshow(picture, interpolation="nearest")
+        picture = np.full(a.shape, 255, np.uint8)
+        picture[static & ~changed] = 90
+        picture[static & changed] = (230, 20, 20)
+        ax.imshow(picture[window], interpolation="nearest")
         share = (static & changed).sum() / max(static.sum(), 1)
-        ax.set_title(f"{title}\n{share:.0%} of static pixels changed", fontsize=9)
-    for ax in axes:
+        ax.set_title(f"{title}\n{share:.0%} of static pixels changed", fontsize=10)
+    for ax in axes[n:]:
+        fig.delaxes(ax)
+    for ax in axes[:n]:
         ax.set_xticks([])
         ax.set_yticks([])
     return fig
@@ -603,4 +637,56 @@ def mse_vs_k_loglog(data, *, x: str = "k", y: str = "mse", by: str | None = None
         psnr.yaxis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 2.5, 5, 10]))
         psnr.yaxis.set_minor_locator(NullLocator())
         _plain_number_ticks(psnr.yaxis)
+    return fig
+
+
+__all__ += ["crop_grid"]
+
+
+def crop_grid(
+    rows: Sequence[tuple[str, tuple[int, int, int, int], Sequence[tuple[str, np.ndarray]]]],
+    *,
+    note: str = "",
+    panel: float = 3.0,
+) -> Figure:
+    """Crops of several images, one row per window, enlarged without smoothing, the window marked on the first.
+
+    Parameters
+    ----------
+    rows : sequence of (label, box, panels)
+        ``label`` names the row (left of it); ``box`` is the window (top, left, height,
+        width) in pixels; ``panels`` the (title, ndarray of shape (H, W, 3) uint8) images,
+        the same number in every row. The first panel of a row is shown whole, with the
+        window outlined in red, the others cropped to the window and enlarged.
+    note : str, optional
+        A title over all panels.
+    panel : float, default 3.0
+        Width of one panel, inches.
+
+    Returns
+    -------
+    Figure
+        One axes per panel.
+    """
+    from matplotlib.patches import Rectangle
+
+    ncols = max(len(panels) for _, _, panels in rows)
+    heights = [panel * box[2] / box[3] + 0.35 for _, box, _ in rows]
+    fig = _figure(panel * ncols, sum(heights) + (0.4 if note else 0.1))
+    axes = fig.subplots(len(rows), ncols, squeeze=False, gridspec_kw={"height_ratios": heights})
+    for row_axes, (label, (top, left, height, width), panels) in zip(axes, rows):
+        for i, (ax, (title, image)) in enumerate(zip(row_axes, panels)):
+            if i == 0:
+                ax.imshow(image, interpolation="antialiased")
+                ax.add_patch(Rectangle((left - 0.5, top - 0.5), width, height, fill=False, ec="red", lw=1.5))
+                ax.set_ylabel(label, fontsize=10)
+            else:
+                ax.imshow(image[top : top + height, left : left + width], interpolation="nearest")
+            ax.set_title(title, fontsize=10)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        for ax in row_axes[len(panels) :]:
+            fig.delaxes(ax)
+    if note:
+        fig.suptitle(note, fontsize=11)
     return fig

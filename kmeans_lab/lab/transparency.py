@@ -18,6 +18,7 @@ import numpy as np
 
 from ..histogram import distinct_colors
 from ..metrics import bits_per_pixel, mse, palette_png_bytes, png24_bytes, psnr_from_mse
+from ..quantization import quantize
 from .contenders import RGBA_CONTENDERS, available_contenders
 
 __all__ = ["RGBA_KS", "RGBA_METHODS", "SHAPES", "vignette", "cutout", "rgba_rows", "on_checkerboard"]
@@ -83,7 +84,12 @@ SHAPES = {"vignette": vignette, "cutout": cutout}
 
 
 def rgba_rows(
-    rgba: np.ndarray, ks: Iterable[int] = RGBA_KS, names: Sequence[str] = RGBA_METHODS, *, seed: int = 0
+    rgba: np.ndarray,
+    ks: Iterable[int] = RGBA_KS,
+    names: Sequence[str] = RGBA_METHODS,
+    *,
+    seed: int = 0,
+    **fit_options,
 ) -> list[dict]:
     """Each quantizer at each K on one RGBA image, measured as a palette PNG with ``tRNS``.
 
@@ -94,6 +100,8 @@ def rgba_rows(
     names : sequence of str
         Keys of :data:`kmeans_lab.lab.contenders.RGBA_CONTENDERS`; those not installed are skipped.
     seed : int, default 0
+    **fit_options
+        :class:`kmeans_lab.KMeansOptions` fields for kmeans_lab (e.g. ``color_space="rgb"``).
 
     Returns
     -------
@@ -111,7 +119,10 @@ def rgba_rows(
     for name in runnable:
         for k in ks:
             start = time.perf_counter()
-            out = RGBA_CONTENDERS[name](rgba, k, seed)
+            if name == "kmeans_lab" and fit_options:
+                out = quantize(rgba, k, seed=seed, **fit_options).image
+            else:
+                out = RGBA_CONTENDERS[name](rgba, k, seed)
             seconds = time.perf_counter() - start
             colors, _, inverse = distinct_colors(out)
             n_bytes = palette_png_bytes(colors, inverse.astype(np.uint8).reshape(out.shape[:2]))
@@ -133,14 +144,17 @@ def rgba_rows(
     return rows
 
 
-def on_checkerboard(rgba: np.ndarray, *, square: int = 8) -> np.ndarray:
-    """An RGBA image composited on a light and mid grey checkerboard, as image editors show transparency.
+def on_checkerboard(rgba: np.ndarray, *, square: int = 8, shades: tuple[int, int] = (204, 153)) -> np.ndarray:
+    """An RGBA image composited on a checkerboard, as image editors show transparency.
 
     Parameters
     ----------
     rgba : ndarray of shape (H, W, 4), uint8
     square : int, default 8
         Side of the checkerboard's squares, pixels.
+    shades : (int, int), default (204, 153)
+        The grey levels of the squares: light and mid grey by default; (0, 0) is a black
+        page, where a faint haze over transparent pixels shows.
 
     Returns
     -------
@@ -148,7 +162,7 @@ def on_checkerboard(rgba: np.ndarray, *, square: int = 8) -> np.ndarray:
     """
     h, w = rgba.shape[:2]
     yy, xx = np.mgrid[0:h, 0:w]
-    board = np.where((yy // square + xx // square) % 2 == 0, 204.0, 153.0)[..., None]
+    board = np.where((yy // square + xx // square) % 2 == 0, float(shades[0]), float(shades[1]))[..., None]
     alpha = rgba[..., 3:].astype(np.float64) / 255.0
     return np.rint(rgba[..., :3] * alpha + board * (1.0 - alpha)).astype(np.uint8)
 
@@ -172,6 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("images", nargs="*", help="file names in data/ (default: all)")
     parser.add_argument("-k", type=int, nargs="+", default=list(RGBA_KS), help="the K to measure")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--color-space", default="rgb", help="kmeans_lab's clustering space (default: rgb)")
     parser.add_argument("--csv", help="also write every row to this CSV file")
     args = parser.parse_args(argv)
     rows = []
@@ -181,7 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         image = read_image(path)
         for shape, make in SHAPES.items():
             start = time.perf_counter()
-            rows += [{"image": f"{path.name} {shape}", **row} for row in rgba_rows(make(image), args.k, seed=args.seed)]
+            measured = rgba_rows(make(image), args.k, seed=args.seed, color_space=args.color_space)
+            rows += [{"image": f"{path.name} {shape}", **row} for row in measured]
             print(f"{path.name} {shape}: {time.perf_counter() - start:.1f} s", flush=True)
     table = pd.DataFrame(rows)
     if args.csv:

@@ -17,8 +17,10 @@ from kmeans_lab.lab.compare import (
     jpeg_gap,
     log_log_slopes,
     palette_shares,
+    perceptual_rows,
     psnr_at_bpp,
     save_table,
+    seen_quality,
 )
 from kmeans_lab.lab.paths import data_path
 
@@ -39,11 +41,12 @@ def test_color_space_rows_with_oklab(thumbnail):
 def test_dither_rows_and_stability(thumbnail):
     palette = fit_palette(ColorHistogram.from_image(thumbnail), 8)
     rows = dither_method_rows(thumbnail, palette)
-    assert [r["dither"] for r in rows] == ["none", "floyd-steinberg", "ordered"]
-    assert rows[0]["mse"] < min(rows[1]["mse"], rows[2]["mse"])  # nearest colours minimise the error per pixel
+    assert [r["dither"] for r in rows] == ["none", "diffusion", "floyd-steinberg", "ordered"]
+    assert rows[0]["mse"] < min(r["mse"] for r in rows[1:])  # nearest colours minimise the error per pixel
     assert dither_stability(thumbnail, palette, "ordered", box=8)["changed_outside"] == 0
     assert dither_stability(thumbnail, palette, False, box=8)["changed_outside"] == 0
     assert dither_stability(thumbnail, palette, "floyd-steinberg", box=8)["changed_outside"] > 0
+    assert dither_stability(thumbnail, palette, True, box=8)["changed_outside"] > 0
 
 
 def test_log_log_slopes_of_a_power_law_and_of_a_bend():
@@ -121,6 +124,8 @@ def test_psnr_at_bpp_and_jpeg_gap():
     gap = jpeg_gap(rows)
     assert gap.index.tolist() == [("a", 2), ("a", 4)]
     assert np.isclose(gap.loc[("a", 2), "gap"], -2.0) and np.isnan(gap.loc[("a", 4), "gap"])
+    other = rows.assign(method=rows["method"].replace("jpeg", "imagequant"))
+    assert np.isclose(jpeg_gap(other, reference="imagequant").loc[("a", 2), "gap"], -2.0)
 
 
 def test_save_table_rounds_to_the_reported_precision(tmp_path, monkeypatch):
@@ -134,3 +139,25 @@ def test_jpeg_encode_without_chroma_subsampling_keeps_more_colour(thumbnail):
     subsampled, _ = jpeg_encode(thumbnail, 95)
     full, _ = jpeg_encode(thumbnail, 95, subsampling=0)
     assert mse(thumbnail, full) < mse(thumbnail, subsampled)
+
+
+def test_seen_quality_of_an_identical_and_a_worse_image(thumbnail):
+    same = seen_quality(thumbnail, thumbnail)
+    assert np.isclose(same["ssimulacra2"], 100.0) and same["flip"] == 0.0
+    coarse = seen_quality(thumbnail, quantize(thumbnail, 4).image)
+    assert coarse["ssimulacra2"] < 100.0 and coarse["flip"] > 0.0
+
+
+def test_perceptual_rows_measure_every_method(thumbnail):
+    pytest.importorskip("imagequant")
+    rows = perceptual_rows(thumbnail, (8,))
+    assert [r["method"] for r in rows] == [
+        "kmeans_lab sRGB",
+        "kmeans_lab Oklab",
+        "kmeans_lab Oklab, diffusion",
+        "libimagequant",
+        "libimagequant, dithered",
+    ]
+    by = {r["method"]: r for r in rows}
+    assert by["kmeans_lab sRGB"]["mse"] <= by["kmeans_lab Oklab"]["mse"]  # sRGB k-means minimises the MSE
+    assert all(r["k"] == 8 and r["bytes"] > 0 and 0 < r["flip"] < 1 for r in rows)

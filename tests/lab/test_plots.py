@@ -65,13 +65,28 @@ def test_rate_distortion_one_panel_per_image_and_a_shared_legend():
         {
             "image": ["a", "a", "b", "b"],
             "method": ["kmeans_lab", "jpeg"] * 2,
+            "k": [16, None, 16, None],
             "bpp": [1, 2, 1, 2],
             "psnr": [30, 32, 29, 31],
         }
     )
     fig = plots.rate_distortion_figure(rows, ncols=3)
     assert [ax.get_title() for ax in fig.axes] == ["a", "b"]
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["kmeans_lab", "jpeg"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["k-means (kmeans_lab, sRGB)", "JPEG, quality 10–95"]
+    assert [t.get_text() for t in fig.axes[0].texts] == ["16"]  # kmeans_lab's points labelled with their K
+    assert fig.legends[0].get_texts()[0].get_fontsize() >= 10
+
+
+def test_flicker_figure_in_a_window_and_crop_grid(image):
+    a = image
+    b = image.copy()
+    b[0, 0] = 255 - b[0, 0]
+    fig = plots.flicker_figure((a, b), {"x": (a, b), "y": (a, a)}, box=(1, 2, 4, 5), ncols=2)
+    assert len(fig.axes) == 3 and fig.axes[1].get_images()[0].get_array().shape[:2] == (4, 5)
+    fig = plots.crop_grid([("row", (1, 2, 4, 5), [("whole", image), ("crop", image)])], note="n")
+    assert [ax.get_title() for ax in fig.axes] == ["whole", "crop"]
+    assert fig.axes[0].get_images()[0].get_array().shape[:2] == image.shape[:2]
+    assert fig.axes[1].get_images()[0].get_array().shape[:2] == (4, 5)
 
 
 def test_crops_figure_shows_the_box(image):
