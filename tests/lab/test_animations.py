@@ -57,3 +57,11 @@ def test_histogram_growth_and_figures(frames, tmp_path):
     assert [ax.get_title().split("\n")[0] for ax in fig.axes] == ["source frame", "a", "b"]
     paths = animations.save_frames(frames[:2], tmp_path)
     assert [p.name for p in paths] == ["frame-000.png", "frame-001.png"]
+
+
+def test_show_gif_writes_the_file_under_figures_and_embeds_it(frames, tmp_path, monkeypatch):
+    monkeypatch.setenv("KMEANS_LAB_ROOT", str(tmp_path))
+    shared = quantize_many(frames, 4)
+    data = animations.gif_of_shared_palette(shared[0].palette.colors, [q.labels for q in shared], 50)
+    shown = animations.show_gif(data, "a.gif")
+    assert (tmp_path / "figures" / "a.gif").read_bytes() == data == shown.data

@@ -43,3 +43,14 @@ def test_command_line_prints_the_target_table(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "chelsea.png vignette" in out and "chelsea.png cutout" in out
     assert "kmeans_lab lowest in" in out and (tmp_path / "rows.csv").is_file()
+
+
+def test_rgba_rows_pass_kmeans_options_and_checkerboard_shades(thumbnail):
+    from kmeans_lab import quantize
+    from kmeans_lab.lab.transparency import on_checkerboard
+
+    soft = vignette(thumbnail)
+    row = rgba_rows(soft, ks=(8,), names=("kmeans_lab",), color_space="rgb")[0]
+    assert row["colors"] == len(np.unique(quantize(soft, 8, color_space="rgb").image.reshape(-1, 4), axis=0))
+    assert on_checkerboard(soft, shades=(0, 0))[0, 0].tolist() == [0, 0, 0]  # a transparent corner on a black page
+    assert on_checkerboard(soft)[0, 0].tolist() == [204, 204, 204]
