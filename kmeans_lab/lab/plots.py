@@ -34,6 +34,7 @@ __all__ = [
     "image_table",
     "image_panel_widths",
     "mse_vs_k_loglog",
+    "marked_crops_figure",
 ]
 
 
@@ -106,9 +107,10 @@ def _lines(ax, data, y: str, x: str, by: str | None, marker: str = "o", band: bo
     """
     frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
     groups = frame.groupby(by, sort=False) if by else [(None, frame)]
-    for label, part in groups:
+    for i, (label, part) in enumerate(groups):
         stats = part.groupby(x, sort=True)[y].agg(["median", "min", "max", "size"])
-        (line,) = ax.plot(stats.index, stats["median"], marker=marker, label=None if label is None else str(label))
+        style = _GROUP_STYLES[i % len(_GROUP_STYLES)] if by else {"marker": marker}
+        (line,) = ax.plot(stats.index, stats["median"], label=None if label is None else str(label), **style)
         if band and (stats["size"] > 1).any():
             ax.fill_between(stats.index, stats["min"], stats["max"], color=line.get_color(), alpha=0.2, lw=0)
 
@@ -180,6 +182,7 @@ def mse_vs_k(
     ax.set_ylabel("MSE ([0, 1] scale)" + (", log scale" if logy else ""))
     if logy:
         ax.set_yscale("log")
+        _log_ticks_125(ax.yaxis)
     if logx:
         ax.set_xscale("log")
         _plain_ticks(ax.xaxis, frame[x])
@@ -187,7 +190,7 @@ def mse_vs_k(
     if psnr_axis:
         _psnr_axis(ax)  # after the scales: the secondary axis takes its scale from them
     if by:
-        ax.legend(fontsize=8, title=by)
+        ax.legend(fontsize=10, title=by, title_fontsize=10)
     if title:
         ax.set_title(title)
     return fig
@@ -204,6 +207,7 @@ def runtime_vs_k(
     logy: bool = True,
     logx: bool = False,
     title: str | None = None,
+    styles: Mapping[str, dict] | None = None,
 ) -> Figure:
     """Runtime in seconds against K, one line per group (e.g. algorithm and init).
 
@@ -217,31 +221,35 @@ def runtime_vs_k(
     logy : bool, default True
     logx : bool, default False
         Log K axis, ticks at the K values of the data.
+    styles : mapping of group label to dict, optional
+        Keyword arguments of ``Axes.plot`` per group (e.g. ``{"ls": "--", "marker": "s"}``).
 
     Returns
     -------
     Figure
-        One axes.
+        One axes; a log seconds axis is labelled at 1, 2 and 5 times each power of ten
+        (0.1, 0.2, 0.5, 1, …), the legend (10 pt) beside it.
     """
-    fig = _figure(6.4, 4.2)
+    fig = _figure(8.4, 4.4)
     ax = fig.add_subplot()
     frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
     groups = frame.groupby(by, sort=False) if by else [(None, frame)]
     for label, part in groups:
-        part = part.sort_values(x)
-        line = ax.plot(part[x], part[y], marker="o", label=None if label is None else str(label))[0]
+        part = part.sort_values(x).dropna(subset=[y])
+        style = {"marker": "o"} | dict((styles or {}).get(label, {}))
+        line = ax.plot(part[x], part[y], label=None if label is None else str(label), **style)[0]
         if low and high:
             ax.vlines(part[x], part[low], part[high], color=line.get_color(), lw=3, alpha=0.45)
     ax.set_xlabel("K (colours)")
-    ax.set_ylabel("seconds")
+    ax.set_ylabel("seconds" + (", log scale" if logy else ""))
     if logy:
         ax.set_yscale("log")
-        _plain_number_ticks(ax.yaxis)
+        _log_ticks_125(ax.yaxis)
     if logx:
         _log_k_axis(ax, frame[x])
     ax.grid(True, which="both", alpha=0.3)
     if by:
-        ax.legend(fontsize=8, title=by)
+        fig.legend(fontsize=10, title=by, title_fontsize=10, loc="outside right upper")
     if title:
         ax.set_title(title)
     return fig
@@ -277,7 +285,8 @@ def palette_swatches(
     palettes : mapping of label to ndarray of shape (K, 3), uint8, or a sequence of such arrays
     shares : mapping or sequence like ``palettes`` of ndarray of shape (K,), optional
         Each colour's share of the pixels. Given, the swatches are drawn largest first, each
-        as wide as its share (a row spans all the pixels); otherwise in palette order, equal widths.
+        as wide as its share (a row spans all the pixels) and labelled with it where it is
+        3.5 % or wider; otherwise in palette order, equal widths.
 
     Returns
     -------
@@ -307,6 +316,18 @@ def palette_swatches(
             widths = share[order] / share.sum()
             starts = np.concatenate([[0.0], np.cumsum(widths)[:-1]])
             ax.broken_barh(list(zip(starts, widths)), (0, 1), facecolors=colours[order] / 255.0)
+            for start, width, colour in zip(starts, widths, colours[order]):
+                if width >= 0.035:  # room for "12%" at 9 pt
+                    dark = 0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2] < 128
+                    ax.text(
+                        start + width / 2,
+                        0.5,
+                        f"{width:.0%}",
+                        ha="center",
+                        va="center",
+                        fontsize=9,
+                        color="white" if dark else "black",
+                    )
             ax.set_xlim(0, 1)
             ax.set_ylim(0, 1)
         ax.set_title(str(label), fontsize=9, loc="left")
@@ -434,7 +455,7 @@ def mse_spread_vs_k(
         raise ValueError(f"reference {reference!r} is not one of the groups {groups}")
     base = frame[frame[by] == reference].groupby(x)[y].median()
     relative = frame.assign(**{y: 100.0 * (frame[y] / frame[x].map(base).to_numpy() - 1.0)})
-    fig = _figure(6.4, 3.8)
+    fig = _figure(8.4, 3.8)
     ax = fig.add_subplot()
     _lines(ax, relative, y, x, by, band=True)
     ax.axhline(0.0, color="0.4", lw=0.8)
@@ -443,7 +464,7 @@ def mse_spread_vs_k(
     ax.set_xlabel("K (colours), log scale")
     ax.set_ylabel(f"MSE above {reference}'s median (%)")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8, title=f"{by} (median, min–max band)")
+    fig.legend(fontsize=10, title=f"{by}\n(median, min–max band)", title_fontsize=10, loc="outside right upper")
     if title:
         ax.set_title(title)
     return fig
@@ -560,6 +581,7 @@ def image_table(
     *,
     cell_width: float = 5.0,
     suptitle: str | None = None,
+    beside: tuple[str, np.ndarray] | None = None,
 ) -> Figure:
     """Images in rows and columns, large: e.g. one row per K, one column per initialiser.
 
@@ -571,11 +593,14 @@ def image_table(
         Inches per column: 550 pixels per image at :func:`save_figure`'s 110 dpi (less the
         margins; :func:`image_panel_widths` measures them).
     suptitle : str, optional
+    beside : (title, ndarray of shape (H, W, 3) uint8), optional
+        An image (the original) in a column of its own left of the rows, level with the
+        middle row; it is the first axes.
 
     Returns
     -------
     Figure
-        One image axes per non-empty cell, in row order.
+        One image axes per non-empty cell, in row order (after ``beside``).
     """
     rows = [list(row) for row in cells]
     ncols = max((len(row) for row in rows), default=0)
@@ -583,8 +608,16 @@ def image_table(
     if not shown:
         raise ValueError("no images to draw")
     h, w = np.asarray(shown[0][1]).shape[:2]
-    fig = _figure(cell_width * ncols, (cell_width * h / w + 0.5) * len(rows) + (0.4 if suptitle else 0.0))
-    axes = fig.subplots(len(rows), ncols, squeeze=False)
+    extra = 1 if beside is not None else 0
+    fig = _figure(cell_width * (ncols + extra), (cell_width * h / w + 0.5) * len(rows) + (0.4 if suptitle else 0.0))
+    grid = fig.add_gridspec(len(rows), ncols + extra)
+    if beside is not None:
+        middle = len(rows) // 2
+        ax = fig.add_subplot(grid[middle, 0])
+        ax.imshow(beside[1], interpolation="antialiased")
+        ax.set_title(beside[0], fontsize=10)
+        ax.set_axis_off()
+    axes = np.array([[fig.add_subplot(grid[r, c + extra]) for c in range(ncols)] for r in range(len(rows))])
     for r, row in enumerate(rows):
         for c in range(ncols):
             cell = row[c] if c < len(row) else None
@@ -689,4 +722,81 @@ def crop_grid(
             fig.delaxes(ax)
     if note:
         fig.suptitle(note, fontsize=11)
+    return fig
+
+
+# Markers and dashes cycled per group by the line figures, so that coinciding lines stay distinguishable.
+_GROUP_STYLES = [
+    {"marker": "o", "ls": "-"},
+    {"marker": "s", "ls": "--"},
+    {"marker": "^", "ls": "-."},
+    {"marker": "D", "ls": ":"},
+    {"marker": "v", "ls": "-"},
+    {"marker": "P", "ls": "--"},
+    {"marker": "X", "ls": "-."},
+]
+
+
+def _log_ticks_125(axis) -> None:
+    """A log axis labelled at 1, 2 and 5 times each power of ten, as plain numbers ("0.2", "5")."""
+    from matplotlib.ticker import LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_minor_locator(LogLocator(base=10, subs=np.arange(1, 10) / 1.0))
+    axis.set_major_formatter(StrMethodFormatter("{x:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def marked_crops_figure(
+    original: np.ndarray,
+    panels: Sequence[tuple[str, np.ndarray]],
+    box: tuple[int, int, int, int],
+    *,
+    title: str = "",
+    ncols: int = 3,
+    panel_width: float = 4.0,
+) -> Figure:
+    """The whole image with a window marked on it, then that window of several images, enlarged.
+
+    Parameters
+    ----------
+    original : ndarray of shape (H, W, 3), uint8
+        Shown whole, first, with ``box`` outlined in red.
+    panels : sequence of (title, ndarray of shape (H, W, 3) uint8)
+        Each shown cropped to ``box``, pixel for pixel enlarged (no smoothing).
+    box : (top, left, height, width)
+    title : str, optional
+        Over all panels (11 pt).
+    ncols : int, default 3
+        Panels per row, the whole image included.
+    panel_width : float, default 4.0
+        Inches per panel (440 pixels at :func:`save_figure`'s 110 dpi).
+
+    Returns
+    -------
+    Figure
+        ``1 + len(panels)`` image axes; unused grid cells are removed.
+    """
+    from matplotlib.patches import Rectangle
+
+    top, left, height, width = box
+    n = 1 + len(panels)
+    nrows = -(-n // ncols)
+    h, w = np.asarray(original).shape[:2]
+    row_height = panel_width * max(height / width, h / w) + 0.35
+    fig = _figure(panel_width * ncols, row_height * nrows + (0.4 if title else 0.0))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    axes[0].imshow(original, interpolation="antialiased")
+    axes[0].add_patch(Rectangle((left - 0.5, top - 0.5), width, height, fill=False, ec="red", lw=2))
+    axes[0].set_title("original, window in red", fontsize=10)
+    for ax, (name, image) in zip(axes[1:], panels):
+        ax.imshow(np.asarray(image)[top : top + height, left : left + width], interpolation="nearest")
+        ax.set_title(name, fontsize=10)
+    for ax in axes[:n]:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for ax in axes[n:]:
+        fig.delaxes(ax)
+    if title:
+        fig.suptitle(title, fontsize=11)
     return fig

@@ -74,6 +74,7 @@ __all__ = [
     "read_reference_seeds",
     "reference_seeds",
     "rebuild_reference_image",
+    "runtime_verdicts",
     "time_report1",
     "main",
 ]
@@ -362,8 +363,14 @@ def read_reference_centroids(path: Path | str | None = None) -> dict[str, dict]:
     return json.loads(Path(figures_dir() / CENTROIDS_FILE if path is None else path).read_text())
 
 
-def rebuild_reference_image(image: np.ndarray, entry: dict) -> tuple[np.ndarray, np.ndarray]:
+def rebuild_reference_image(
+    image: np.ndarray, entry: dict, *, colours: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The report's compressed image of a stored run, from its centroids: one assignment step.
+
+    The step runs on the image's distinct colours and is mapped back to the pixels: each
+    colour gets the label every pixel of that colour gets (the same formula, row by row), at
+    a twentieth of the work on a photograph.
 
     Parameters
     ----------
@@ -371,6 +378,8 @@ def rebuild_reference_image(image: np.ndarray, entry: dict) -> tuple[np.ndarray,
         The photograph the run was timed on.
     entry : dict
         One value of :func:`read_reference_centroids`.
+    colours : (colours, counts, inverse), optional
+        ``distinct_colors(image)``, when several runs of one image are rebuilt.
 
     Returns
     -------
@@ -379,9 +388,11 @@ def rebuild_reference_image(image: np.ndarray, entry: dict) -> tuple[np.ndarray,
     sizes : ndarray of shape (K,), int64
         Pixels per label; equal to ``entry["cluster_sizes"]`` when the labels are the run's.
     """
-    labels = reference_labels(image.reshape(-1, 3), np.asarray(entry["assigned"], dtype=np.float64))
+    distinct, counts, inverse = distinct_colors(image) if colours is None else colours
+    labels = reference_labels(distinct, np.asarray(entry["assigned"], dtype=np.float64))
     palette = reference_palette(np.asarray(entry["centroids"], dtype=np.float64))
-    return palette[labels].reshape(image.shape), np.bincount(labels, minlength=len(palette))
+    sizes = np.bincount(labels, weights=counts, minlength=len(palette)).astype(np.int64)
+    return palette[labels[inverse]].reshape(image.shape), sizes
 
 
 def most_different_box(a: np.ndarray, b: np.ndarray, height: int, width: int) -> tuple[int, int, int, int]:
@@ -506,3 +517,146 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def _ratio_text(values: Sequence[float]) -> str:
+    low, high = min(values), max(values)
+    return f"{low:.2g}×" if f"{low:.2g}" == f"{high:.2g}" else f"{low:.2g}–{high:.2g}×"
+
+
+def runtime_verdicts(reference: pd.DataFrame) -> pd.DataFrame:
+    """The first report's runtime conclusions against the stored timings of its algorithm.
+
+    Each conclusion is tested twice, on the median of the rounds and on the fastest round
+    (the least disturbed by load): "yes" or "no" where both agree, "not settled" where the
+    load decides.
+
+    Parameters
+    ----------
+    reference : DataFrame
+        The ``algorithm == "reference"`` rows of :func:`read_reference_runtimes`, indexed by
+        (size, K, init), with ``seconds_median``, ``seconds_min`` and ``iterations``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: the conclusion; columns ``the report (its laptop)``, ``here, median``,
+        ``here, fastest round``, ``iterations here`` (text) and ``holds here``
+        ("yes", "no" or "not settled").
+    """
+    sizes = list(dict.fromkeys(reference.index.get_level_values("size")))
+    ks = sorted(set(reference.index.get_level_values("K")))
+
+    def seconds(column: str, size: str, k: int, init: str) -> float:
+        return float(reference.loc[(size, k, init), column])
+
+    def ratio(column: str, size: str, k: int, a: str = "in_pixels", b: str = "random") -> float:
+        return seconds(column, size, k, a) / seconds(column, size, k, b)
+
+    def iters(size: str, k: int) -> str:
+        n = reference["iterations"]
+        return f"{int(n[size, k, 'in_pixels'])} against {int(n[size, k, 'random'])}"
+
+    rows = []
+    n_iter = reference["iterations"]
+
+    def add(statement, report, test, describe, iterations):
+        results = {column: test(column) for column in ("seconds_median", "seconds_min")}
+        holds = ["no", "yes"][results["seconds_median"]] if len(set(results.values())) == 1 else "not settled"
+        rows.append(
+            {
+                "conclusion": statement,
+                "the report (its laptop)": report,
+                "here, median": describe("seconds_median"),
+                "here, fastest round": describe("seconds_min"),
+                "iterations here (in_pixels against random)": iterations,
+                "holds here": holds,
+            }
+        )
+
+    lap = REPORT_SECONDS
+    both = [s for s in sizes if (3, "random") in lap.get(s, {})]
+    add(
+        "at K = 3 both initialisers take about as long (within 25 %)",
+        "in_pixels " + _ratio_text([lap[s][3, "in_pixels"] / lap[s][3, "random"] for s in both]) + " random",
+        lambda c: all(0.8 <= ratio(c, s, 3) <= 1.25 for s in sizes),
+        lambda c: "in_pixels " + _ratio_text([ratio(c, s, 3) for s in sizes]) + " random",
+        "; ".join(iters(s, 3) for s in sizes),
+    )
+
+    def falls(column: str) -> list[str]:
+        out = []
+        for s in sizes:
+            for init in ("random", "in_pixels"):
+                have = [k for k in ks if (s, k, init) in reference.index]
+                for a, b in zip(have, have[1:]):
+                    if seconds(column, s, b, init) < seconds(column, s, a, init):
+                        out.append(f"{s} {init} K {a}→{b}")
+        return out
+
+    add(
+        "runtime grows with K for both initialisers",
+        "grows at every step",
+        lambda c: not falls(c),
+        lambda c: "falls at " + ", ".join(falls(c)) if falls(c) else "grows at every step",
+        "; ".join(
+            f"{s} in_pixels " + ", ".join(str(int(reference.loc[(s, k, "in_pixels"), "iterations"])) for k in ks)
+            for s in sizes
+        ),
+    )
+    add(
+        "at K = 7 in_pixels is more than 5 times slower than random",
+        "in_pixels " + _ratio_text([lap[s][7, "in_pixels"] / lap[s][7, "random"] for s in both]) + " random",
+        lambda c: all(ratio(c, s, 7) > 5 for s in sizes),
+        lambda c: "in_pixels " + _ratio_text([ratio(c, s, 7) for s in sizes]) + " random",
+        "; ".join(iters(s, 7) for s in sizes),
+    )
+    pairs = [
+        (s, k)
+        for s in sizes
+        for k in ks
+        if (s, k, "random") in reference.index and (s, k, "in_pixels") in reference.index
+    ]
+    add(
+        "random is faster at every K",
+        f"faster in all {sum(1 for s in both for k in (3, 5, 7))} of its settings",
+        lambda c: all(ratio(c, s, k) > 1 for s, k in pairs),
+        lambda c: f"faster in {sum(ratio(c, s, k) > 1 for s, k in pairs)} of {len(pairs)} (photograph, K)",
+        f"in_pixels more in {sum(n_iter[s, k, 'in_pixels'] > n_iter[s, k, 'random'] for s, k in pairs)}/{len(pairs)}",
+    )
+    large = [(s, k) for s, k in pairs if k >= 15]
+    add(
+        "in_pixels is slower especially at K ≥ 15",
+        "not timed with random at K ≥ 15",
+        lambda c: all(ratio(c, s, k) > max(ratio(c, s, j) for j in (3, 5, 7)) for s, k in large),
+        lambda c: (
+            "in_pixels "
+            + ", ".join(f"{ratio(c, s, k):.2g}×" for s, k in large)
+            + " random ("
+            + ", ".join(f"{s} K={k}" for s, k in large)
+            + ")"
+        ),
+        "; ".join(iters(s, k) for s, k in large),
+    )
+
+    def jump(c: str, k: int) -> str:
+        return _ratio_text([seconds(c, s, k, i) / seconds(c, s, 7, i) for s in sizes for i in ("random", "in_pixels")])
+
+    report_jump = [lap["2560x1700"][k, "in_pixels"] / lap["2560x1700"][7, "in_pixels"] for k in (15, 30)]
+    add(
+        "K = 15 and 30 take much longer than K = 7 (at least 1.5 times)",
+        f"in_pixels {report_jump[0]:.2g}× (K = 15) and {report_jump[1]:.2g}× (K = 30) K = 7",
+        lambda c: all(
+            seconds(c, s, k, i) > 1.5 * seconds(c, s, 7, i)
+            for s in sizes
+            for k in (15, 30)
+            for i in ("random", "in_pixels")
+        ),
+        lambda c: f"{jump(c, 15)} (K = 15) and {jump(c, 30)} (K = 30) K = 7",
+        "; ".join(
+            f"{s} " + ", ".join(str(int(reference.loc[(s, k, "in_pixels"), "iterations"])) for k in (7, 15, 30))
+            for s in sizes
+        )
+        + " at K = 7, 15, 30 (in_pixels)",
+    )
+    return pd.DataFrame(rows).set_index("conclusion")

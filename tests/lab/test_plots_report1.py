@@ -81,3 +81,44 @@ def test_log_axes_are_labelled_with_plain_numbers():
     fig.draw_without_rendering()
     labels = _labels(fig.axes[0].yaxis)
     assert labels and all("$" not in t for t in labels)
+
+
+def test_image_table_puts_the_original_beside_the_middle_row(photo):
+    cells = [[(f"K={k}, random", photo), (f"K={k}, in_pixels", photo)] for k in (3, 5, 7)]
+    fig = plots.image_table(cells, cell_width=3.0, beside=("original", photo))
+    first, *rest = fig.axes
+    assert first.get_title() == "original" and len(rest) == 6
+    fig.draw_without_rendering()
+    middle = rest[2].get_position()  # K=5, random
+    assert first.get_position().x1 <= middle.x0 and first.get_position().y0 == pytest.approx(middle.y0)
+
+
+def test_marked_crops_figure_marks_the_window_and_enlarges_it(photo):
+    box = (20, 30, 40, 60)
+    fig = plots.marked_crops_figure(photo, [("a", photo), ("b", photo), ("c", photo)], box, title="where", ncols=3)
+    whole, *crops = [ax for ax in fig.axes if ax.get_images()]
+    (window,) = whole.patches
+    assert (window.get_x(), window.get_y(), window.get_width(), window.get_height()) == (29.5, 19.5, 60, 40)
+    assert [ax.get_title() for ax in crops] == ["a", "b", "c"]
+    assert all(ax.get_images()[0].get_array().shape[:2] == (40, 60) for ax in crops)
+    assert len(fig.axes) == 4 and fig.get_suptitle() == "where"  # the unused grid cells are removed
+
+
+def test_runtime_vs_k_labels_ticks_below_one_second_and_takes_styles():
+    data = pd.DataFrame(
+        {"K": [3, 7, 30] * 2, "seconds": [0.12, 0.3, 0.9, 2.0, 8.0, 60.0], "who": ["lab"] * 3 + ["laptop"] * 3}
+    )
+    fig = plots.runtime_vs_k(data, x="K", by="who", logx=True, styles={"laptop": {"ls": ":", "marker": "x"}})
+    fig.draw_without_rendering()
+    (ax,) = fig.axes
+    labels = _labels(ax.yaxis)
+    assert {"0.2", "0.5"} <= set(labels) and "50" in labels
+    assert [line.get_linestyle() for line in ax.get_lines()] == ["-", ":"]
+    (legend,) = fig.legends
+    assert all(text.get_fontsize() >= 10 for text in legend.get_texts())
+
+
+def test_palette_swatches_label_wide_swatches_with_their_share():
+    palette = np.array([[0, 0, 0], [255, 255, 255], [200, 0, 0]], np.uint8)
+    fig = plots.palette_swatches({"K=3": palette}, shares={"K=3": np.array([0.3, 0.68, 0.02])})
+    assert [t.get_text() for t in fig.axes[0].texts] == ["68%", "30%"]  # the 2 % swatch is too narrow

@@ -131,3 +131,47 @@ def test_mse_spread_and_which_init_varies_less():
     assert (
         report1.compare_spread(spread.rename(index={"random": "in_pixels", "in_pixels": "random"})).iloc[0] == "random"
     )
+
+
+def test_rebuild_from_a_given_histogram_is_the_same_image(small_run):
+    from kmeans_lab.histogram import distinct_colors
+
+    _, folder, _ = small_run
+    image = read_image(folder / "crop.png")
+    entry = report1.read_reference_centroids(folder / report1.CENTROIDS_FILE)["90x60 K=6 random"]
+    plain, sizes = report1.rebuild_reference_image(image, entry)
+    given, given_sizes = report1.rebuild_reference_image(image, entry, colours=distinct_colors(image))
+    np.testing.assert_array_equal(plain, given)
+    assert sizes.tolist() == given_sizes.tolist() == entry["cluster_sizes"]
+
+
+def _timings(seconds: dict, iterations: dict) -> pd.DataFrame:
+    rows = [
+        {
+            "size": "1920x1080",
+            "K": k,
+            "init": init,
+            "seconds_median": s,
+            "seconds_min": s,
+            "iterations": iterations[k, init],
+        }
+        for (k, init), s in seconds.items()
+    ]
+    return pd.DataFrame(rows).set_index(["size", "K", "init"])
+
+
+def test_runtime_verdicts_follow_the_times_and_flag_what_the_load_decides():
+    ks = (3, 5, 7, 15, 30)
+    # the report's pattern: similar at K = 3, random faster, everything grows with K, in_pixels 6× at K = 7
+    seconds = {(k, "random"): float(k) for k in ks} | {(k, "in_pixels"): k * (1.1 if k == 3 else 6.0) for k in ks}
+    iterations = {key: 10 for key in seconds}
+    verdicts = report1.runtime_verdicts(_timings(seconds, iterations))
+    assert verdicts["holds here"].tolist() == ["yes", "yes", "yes", "yes", "no", "yes"]  # no extra gap at K ≥ 15
+    assert verdicts.loc["at K = 3 both initialisers take about as long (within 25 %)", "here, median"] == (
+        "in_pixels 1.1× random"
+    )
+    # random slower at K = 7 on the median only: the fastest round decides the other way
+    table = _timings(seconds, iterations)
+    table.loc[("1920x1080", 7, "random"), "seconds_median"] = 100.0
+    verdict = report1.runtime_verdicts(table).loc["random is faster at every K", "holds here"]
+    assert verdict == "not settled"
