@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ._validation import check
 from .color import from_rgb
@@ -152,19 +153,22 @@ def diffuse(
     labels = np.empty((height, width), np.uint8 if len(palette) <= 256 else np.uint16)
     rows = tile_h * max(1, _BAND_PIXELS // (tile_h * width))
     padded_w = -(-width // tile_w) * tile_w
-    for top in range(0, height, rows):
-        band = image[top : top + rows]
-        padded_h = -(-len(band) // tile_h) * tile_h
-        # Points with a last coordinate 1, as the search takes them (padding: (0, …, 0, 1)).
-        points = np.zeros((padded_h, padded_w, len(search)), np.float32)
-        points[..., -1] = 1
-        _points(band, color_space, out=points[: len(band), :width])
-        if image.shape[2] < centres.shape[1]:  # an RGB image on an RGBA palette is opaque
-            points[: len(band), :width, 3] = 1
-        spread = np.zeros((padded_h, padded_w), np.float32)  # 0: takes no error and passes none on
-        spread[: len(band), :width] = band[..., 3] > 0 if image.shape[2] == 4 else 1
-        found = _diffuse_band(points, spread, tile_h, tile_w, search, strength, limits)
-        labels[top : top + rows] = found[: len(band), :width]
+    # Each step's search is a product too small to share between threads: BLAS's would spin
+    # and contend (4 times the CPU time on 2 cores). One thread gives the same products.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for top in range(0, height, rows):
+            band = image[top : top + rows]
+            padded_h = -(-len(band) // tile_h) * tile_h
+            # Points with a last coordinate 1, as the search takes them (padding: (0, …, 0, 1)).
+            points = np.zeros((padded_h, padded_w, len(search)), np.float32)
+            points[..., -1] = 1
+            _points(band, color_space, out=points[: len(band), :width])
+            if image.shape[2] < centres.shape[1]:  # an RGB image on an RGBA palette is opaque
+                points[: len(band), :width, 3] = 1
+            spread = np.zeros((padded_h, padded_w), np.float32)  # 0: takes no error and passes none on
+            spread[: len(band), :width] = band[..., 3] > 0 if image.shape[2] == 4 else 1
+            found = _diffuse_band(points, spread, tile_h, tile_w, search, strength, limits)
+            labels[top : top + rows] = found[: len(band), :width]
     return labels
 
 

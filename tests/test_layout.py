@@ -16,8 +16,8 @@ import kmeans_lab
 
 PACKAGE = Path(kmeans_lab.__file__).parent
 # What the library (everything outside kmeans_lab.lab) may import at module level: the standard
-# library, NumPy and Pillow. Optional packages are imported where they are used, by _optional.require.
-CORE_THIRD_PARTY = {"numpy", "PIL"}
+# library, NumPy, Pillow and threadpoolctl. Optional packages are imported where they are used, by _optional.require.
+CORE_THIRD_PARTY = {"numpy", "PIL", "threadpoolctl"}
 
 
 def _module_name(path: Path) -> str:
