@@ -534,7 +534,10 @@ def _main_paths(args: argparse.Namespace, out: Path, progress: bool) -> int:
     print(started)
     table = run_paths(images, ks, repeats=repeats, seed=args.seeds[0], progress=progress)
     table.to_csv(out / (args.csv or "benchmark-paths.csv"), index=False)
-    fmt = lambda v: f"{v:.3g}"  # noqa: E731
+
+    def fmt(value: float) -> str:
+        return f"{value:.3g}"
+
     with pd.option_context("display.width", 200, "display.max_rows", 500):
         for value, title in (
             ("x_imagequant", "kmeans_lab's time / libimagequant's (same input)"),

@@ -152,7 +152,8 @@ def _imagequant_writer(image: np.ndarray, k: int, seed: int, source_png: Path, f
         warnings.simplefilter("ignore", DeprecationWarning)  # imagequant 1.1 calls Image.getdata
         rgba = Image.fromarray(image, "RGB").convert("RGBA")
         out = imagequant.quantize_pil_image(rgba, dithering_level=0.0, max_colors=k)
-    out.info.pop("transparency", None)
+    if out.palette is not None and out.palette.mode == "RGBA":
+        out.putpalette(out.getpalette("RGB"), "RGB")  # the palette's colours without their alpha
     target = folder / "imagequant.png"
     out.save(target, optimize=True)
     return {"file": target}
@@ -438,6 +439,8 @@ def perceptual_report(table: pd.DataFrame) -> str:
             ("bytes", "bytes of the file each tool writes"),
             ("mse", "MSE in sRGB"),
         ):
+            if value not in table:
+                continue
             wide = table.pivot_table(index=["image", "k"], columns="contender", values=value, sort=False)
             lines += ["", title, wide.reset_index().to_string(index=False, float_format=fmt)]
         cases = target_cases(table)
@@ -461,7 +464,7 @@ def perceptual_report(table: pd.DataFrame) -> str:
                         f"{at_k.ssimulacra2_diff.median():+.2f}, FLIP {at_k.flip_diff.median():+.4f}, "
                         f"bytes {at_k.bytes_ratio.median():.3f}x ({at_k.bytes_optimized_ratio.median():.3f}x optimized)"
                     )
-        dithered = table.dropna(subset=["dither_cpu_s_per_mp"])
+        dithered = table.dropna(subset=["dither_cpu_s_per_mp"]) if "dither_cpu_s_per_mp" in table else table[:0]
         for name, rows in dithered.groupby("contender", sort=False):
             lines.append(
                 f"{name}: dithering adds {rows.dither_cpu_s_per_mp.median():.3f} CPU s per megapixel "
