@@ -28,6 +28,7 @@ import argparse
 import os
 import statistics
 import sys
+import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -339,11 +340,14 @@ def run_paths(
         One row per (image, K, input, contender): image, input (``"rgb"`` or a shape of
         :data:`~kmeans_lab.lab.transparency.SHAPES`), pixels, distinct_colors (of the input),
         k, contender, path (the :data:`PATHS` name of a kmeans_lab row, empty for the
-        baselines), seconds (median), min_s, max_s, repeats, mse (RGBA MSE for RGBA
+        baselines), seconds (median wall clock), min_s, max_s, repeats, cpu_s (median CPU
+        seconds of the process, every thread: less sensitive than the wall clock to other work
+        on the machine, above it for a contender that runs threads), mse (RGBA MSE for RGBA
         inputs; NaN for the floor), psnr, load_1min and load_5min (the machine's load average
         when the case started), and, against the same image, K and input: ``x_imagequant``
-        (seconds / libimagequant's), ``x_floor`` (seconds / the floor's) and ``mse_ratio``
-        (MSE / libimagequant's).
+        (seconds / libimagequant's), ``x_floor`` (seconds / the floor's), the same of CPU
+        seconds (``cpu_x_imagequant``, ``cpu_x_floor``) and ``mse_ratio`` (MSE /
+        libimagequant's).
     """
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
@@ -357,15 +361,17 @@ def run_paths(
         for k in ks:
             load_1, load_5, _ = os.getloadavg()
             runs: dict[tuple[str, str], list[float]] = {key: [] for key in calls}
+            cpu: dict[tuple[str, str], list[float]] = {key: [] for key in calls}
             outputs: dict[tuple[str, str], np.ndarray] = {}
             for _ in range(repeats):
                 for key, (inputs, fn) in calls.items():  # interleaved: one run of each per round
                     bar.set_postfix_str(f"{image_name} K={k} {key[0]} {key[1]}")
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
-                        timing = time_call(fn, inputs, k, repeat=1)
-                    runs[key].append(timing.median)
-                    outputs[key] = timing.result
+                        cpu_start, wall_start = time.process_time(), time.perf_counter()
+                        outputs[key] = fn(inputs, k)
+                        runs[key].append(time.perf_counter() - wall_start)
+                        cpu[key].append(time.process_time() - cpu_start)
                 bar.update(1)
             for (input_name, name), secs in runs.items():
                 inputs = calls[input_name, name][0]
@@ -383,6 +389,7 @@ def run_paths(
                         "min_s": min(secs),
                         "max_s": max(secs),
                         "repeats": len(secs),
+                        "cpu_s": statistics.median(cpu[input_name, name]),
                         "mse": value,
                         "psnr": psnr_from_mse(value),
                         "load_1min": load_1,
@@ -394,11 +401,13 @@ def run_paths(
 
 
 def _with_baseline_ratios(table: pd.DataFrame) -> pd.DataFrame:
-    """Add ``x_imagequant``, ``x_floor`` and ``mse_ratio``: each row against the baselines on its input."""
+    """Add the ratios of time (wall and CPU) and MSE of each row to the baselines' on its input."""
     case = ["image", "k", "input"]
     for column, contender, value in (
         ("x_imagequant", "imagequant", "seconds"),
         ("x_floor", FLOOR, "seconds"),
+        ("cpu_x_imagequant", "imagequant", "cpu_s"),
+        ("cpu_x_floor", FLOOR, "cpu_s"),
         ("mse_ratio", "imagequant", "mse"),
     ):
         base = table[table.contender == contender].set_index(case)[value].rename(f"_{column}")
@@ -542,13 +551,14 @@ def _main_paths(args: argparse.Namespace, out: Path, progress: bool) -> int:
         for value, title in (
             ("x_imagequant", "kmeans_lab's time / libimagequant's (same input)"),
             ("x_floor", "kmeans_lab's time / the floor's (same input)"),
+            ("cpu_x_imagequant", "kmeans_lab's CPU time / libimagequant's (same input)"),
             ("seconds", "kmeans_lab's seconds (median)"),
             ("mse_ratio", "kmeans_lab's MSE / libimagequant's"),
         ):
             print(f"\n{title}")
             print(paths_summary(table, value).to_string(index=False, float_format=fmt))
-        baselines = table[table.path == ""][["image", "k", "input", "contender", "seconds", "x_floor"]]
-        print("\nthe baselines' seconds (median)")
+        baselines = table[table.path == ""][["image", "k", "input", "contender", "seconds", "cpu_s", "x_floor"]]
+        print("\nthe baselines' seconds (median wall clock and CPU)")
         print(baselines.to_string(index=False, float_format=fmt))
     print(started)
     print(_load_line("at the end"))

@@ -83,6 +83,7 @@ def test_quick_paths_time_every_path_against_libimagequant_and_the_floor(tmp_pat
         assert {"imagequant", "floor"} <= set(case.contender), input_name
     assert np.allclose(table[table.contender == "imagequant"].x_imagequant, 1.0)
     assert np.allclose(table[table.contender == "floor"].x_floor, 1.0)
+    assert np.allclose(table[table.contender == "imagequant"].cpu_x_imagequant, 1.0) and (table.cpu_s > 0).all()
     iq = table[table.contender == "imagequant"].set_index(["k", "input"]).seconds
     expected = ours.seconds.to_numpy() / iq.loc[list(zip(ours.k, ours.input))].to_numpy()
     np.testing.assert_allclose(ours.x_imagequant.to_numpy(), expected)
