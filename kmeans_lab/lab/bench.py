@@ -10,31 +10,56 @@ time as a multiple of kmeans_lab's.
 ``--scaling`` instead times kmeans_lab against pixels (0.25 → 16 MP, a photograph cropped
 or upscaled) and against K (2 → 256): ``scaling.csv`` and ``scaling.png``
 (:mod:`kmeans_lab.lab.scaling`).
+
+``--paths`` times every path of kmeans_lab — clustering in sRGB, Oklab and CIELAB, and
+RGBA with a soft vignette and a hard cut-out (:mod:`kmeans_lab.lab.transparency`) — against
+libimagequant and the floor on the same input, interleaved, at ordinary sizes (the Kodak
+pair of ``../shared/benchdata/``, a 1920×1275 photograph) and on the two 2560×1700 ones:
+``benchmark-paths.csv``, with the load average of the machine at each case.
+
+``--perceptual`` scores the file each tool writes by SSIMULACRA2, FLIP, MSE and bytes,
+kmeans_lab against libimagequant and the pngquant command line
+(:mod:`kmeans_lab.lab.perceptual`): ``benchmark-perceptual.csv``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
+import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from PIL import Image
 from tqdm.auto import tqdm
 
 from ..histogram import ColorHistogram
+from ..image import read_image
 from ..metrics import mse, psnr_from_mse
-from .contenders import CONTENDERS, FLOOR, available_contenders
+from ..options import KMeansOptions
+from .contenders import CONTENDERS, FLOOR, RGBA_CONTENDERS, available_contenders
 from .generated import GENERATED, benchmark_image
-from .paths import data_path, figures_dir
+from .paths import data_path, figures_dir, project_root
 from .plots import save_figure, scaling_figure
 from .scaling import run_scaling
 from .timing import time_call
+from .transparency import SHAPES
 
-__all__ = ["run_benchmark", "summary", "main"]
+__all__ = [
+    "run_benchmark",
+    "summary",
+    "PATHS",
+    "benchdata_dir",
+    "paths_images",
+    "run_paths",
+    "paths_summary",
+    "main",
+]
 
 
 # --------------------------------------------------------------------------- benchmark
@@ -186,6 +211,218 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     ]
 
 
+# --------------------------------------------------------------------------- paths
+
+#: The paths of kmeans_lab the paths study times: name → (input, contender). The input is the
+#: opaque photograph (``"rgb"``) or one of its transparent versions
+#: (:data:`kmeans_lab.lab.transparency.SHAPES`); the contender is a key of
+#: :data:`~kmeans_lab.lab.contenders.CONTENDERS` for the opaque input and of
+#: :data:`~kmeans_lab.lab.contenders.RGBA_CONTENDERS` for a transparent one.
+PATHS: dict[str, tuple[str, str]] = {
+    "rgb": ("rgb", "kmeans_lab"),
+    "oklab": ("rgb", "kmeans_lab_oklab"),
+    "lab": ("rgb", "kmeans_lab_lab"),
+    "rgba-vignette": ("vignette", "kmeans_lab"),
+    "rgba-cutout": ("cutout", "kmeans_lab"),
+}
+#: What every path is set against, on the same input.
+_PATH_BASELINES = ("imagequant", FLOOR)
+#: The Kodak photographs (768×512) of the shared benchmark data.
+_KODAK = ("kodim05.png", "kodim23.png")
+#: The 1920×1280-class photograph: the 2560×1700 one resized by Lanczos, kept in memory.
+_MID_SIZE = (1920, 1275)
+
+
+def benchdata_dir() -> Path | None:
+    """The shared benchmark photographs, ``../shared/benchdata`` of the checkout, or None if absent.
+
+    A checkout in a git worktree lies deeper than the main one, so the nearest folder above the
+    checkout holding ``shared/benchdata`` counts as well.
+    """
+    for folder in project_root().parents:
+        candidate = folder / "shared" / "benchdata"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def _resized(path: Path, size: tuple[int, int]) -> np.ndarray:
+    """The photograph at ``path`` resized to ``size`` (width, height) by Lanczos, (H, W, 3) uint8."""
+    return np.asarray(Image.fromarray(read_image(path)).resize(size, Image.Resampling.LANCZOS))
+
+
+def paths_images(sources: Sequence[Path | str] | None = None) -> tuple[list[tuple[str, np.ndarray]], list[str]]:
+    """The photographs of the paths study, decoded: ``([(name, image), ...], notes)``.
+
+    Parameters
+    ----------
+    sources : sequence of paths or generated names, optional
+        Instead of the default: the Kodak pair (768×512, when the shared benchmark data is
+        there; a note says when it is not), ``coffee-1920x1275`` (``data/coffee-2560x1700.jpg``
+        resized by Lanczos), ``data/coffee-2560x1700.jpg`` itself and the generated lossless
+        ``high-colour`` photograph (2560×1700, :mod:`kmeans_lab.lab.generated`).
+
+    Returns
+    -------
+    images : list of (str, ndarray of shape (H, W, 3), uint8)
+    notes : list of str
+        One line per photograph that could not be used.
+    """
+    if sources is not None:
+        return [benchmark_image(source) for source in sources], []
+    images, notes = [], []
+    folder = benchdata_dir()
+    if folder is None:
+        notes.append("the Kodak photographs are skipped: no ../shared/benchdata beside the checkout")
+    else:
+        for name in _KODAK:
+            path = folder / name
+            if path.is_file():
+                images.append((path.stem, read_image(path)))
+            else:
+                notes.append(f"{path} is absent: skipped")
+    large = data_path(_DEFAULT_IMAGE)
+    images.append((f"coffee-{_MID_SIZE[0]}x{_MID_SIZE[1]}", _resized(large, _MID_SIZE)))
+    images.append((large.stem, read_image(large)))
+    images.append(benchmark_image(_DEFAULT_GENERATED))
+    return images, notes
+
+
+def _path_calls(image: np.ndarray, seed: int) -> dict[tuple[str, str], tuple[np.ndarray, object]]:
+    """Every (input, contender) of the paths study on one photograph: its input and a ``fn(input, k)``."""
+    defaults = KMeansOptions()
+    inputs = {"rgb": image} | {shape: make(image) for shape, make in SHAPES.items()}
+    runnable, _ = available_contenders(list(_PATH_BASELINES))
+    calls = {}
+    for input_name, contender in PATHS.values():
+        for name in [contender, *runnable]:
+            if input_name == "rgb":
+                fn = CONTENDERS[name]
+                calls[input_name, name] = (inputs[input_name], _rgb_call(fn, seed, defaults))
+            else:
+                calls[input_name, name] = (inputs[input_name], _rgba_call(RGBA_CONTENDERS[name], seed))
+    return calls
+
+
+def _rgb_call(fn, seed: int, defaults: KMeansOptions):
+    return lambda image, k: fn(image, k, seed, defaults.max_iter, defaults.tol)
+
+
+def _rgba_call(fn, seed: int):
+    return lambda rgba, k: fn(rgba, k, seed)
+
+
+def run_paths(
+    images: Sequence[tuple[str, np.ndarray]],
+    ks: Sequence[int],
+    *,
+    repeats: int = 3,
+    seed: int = 0,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Time every path of kmeans_lab against libimagequant and the floor on the same input.
+
+    For each photograph and K, every (input, contender) runs once per round, ``repeats``
+    rounds (interleaved), on the library's default k-means settings and ``seed``.
+
+    Parameters
+    ----------
+    images : sequence of (str, ndarray of shape (H, W, 3), uint8)
+        Named opaque photographs; their transparent versions are built here.
+    ks : sequence of int
+    repeats : int, default 3
+    seed : int, default 0
+    progress : bool, default True
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (image, K, input, contender): image, input (``"rgb"`` or a shape of
+        :data:`~kmeans_lab.lab.transparency.SHAPES`), pixels, distinct_colors (of the input),
+        k, contender, path (the :data:`PATHS` name of a kmeans_lab row, empty for the
+        baselines), seconds (median wall clock), min_s, max_s, repeats, cpu_s (median CPU
+        seconds of the process, every thread: less sensitive than the wall clock to other work
+        on the machine, above it for a contender that runs threads), mse (RGBA MSE for RGBA
+        inputs; NaN for the floor), psnr, load_1min and load_5min (the machine's load average
+        when the case started), and, against the same image, K and input: ``x_imagequant``
+        (seconds / libimagequant's), ``x_floor`` (seconds / the floor's), the same of CPU
+        seconds (``cpu_x_imagequant``, ``cpu_x_floor``) and ``mse_ratio`` (MSE /
+        libimagequant's).
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats must be >= 1, got {repeats}")
+    path_of = {value: name for name, value in PATHS.items()}
+    total = len(images) * len(ks) * repeats
+    bar = tqdm(total=total, disable=not progress, desc="paths", unit="round", file=sys.stderr)
+    rows = []
+    for image_name, image in images:
+        calls = _path_calls(image, seed)
+        distinct = {name: len(ColorHistogram.from_image(inputs)) for (name, _), (inputs, _) in calls.items()}
+        for k in ks:
+            load_1, load_5, _ = os.getloadavg()
+            runs: dict[tuple[str, str], list[float]] = {key: [] for key in calls}
+            cpu: dict[tuple[str, str], list[float]] = {key: [] for key in calls}
+            outputs: dict[tuple[str, str], np.ndarray] = {}
+            for _ in range(repeats):
+                for key, (inputs, fn) in calls.items():  # interleaved: one run of each per round
+                    bar.set_postfix_str(f"{image_name} K={k} {key[0]} {key[1]}")
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        cpu_start, wall_start = time.process_time(), time.perf_counter()
+                        outputs[key] = fn(inputs, k)
+                        runs[key].append(time.perf_counter() - wall_start)
+                        cpu[key].append(time.process_time() - cpu_start)
+                bar.update(1)
+            for (input_name, name), secs in runs.items():
+                inputs = calls[input_name, name][0]
+                value = float("nan") if name == FLOOR else mse(inputs, outputs[input_name, name])
+                rows.append(
+                    {
+                        "image": image_name,
+                        "input": input_name,
+                        "pixels": image.shape[0] * image.shape[1],
+                        "distinct_colors": distinct[input_name],
+                        "k": k,
+                        "contender": name,
+                        "path": path_of.get((input_name, name), ""),
+                        "seconds": statistics.median(secs),
+                        "min_s": min(secs),
+                        "max_s": max(secs),
+                        "repeats": len(secs),
+                        "cpu_s": statistics.median(cpu[input_name, name]),
+                        "mse": value,
+                        "psnr": psnr_from_mse(value),
+                        "load_1min": load_1,
+                        "load_5min": load_5,
+                    }
+                )
+    bar.close()
+    return _with_baseline_ratios(pd.DataFrame(rows))
+
+
+def _with_baseline_ratios(table: pd.DataFrame) -> pd.DataFrame:
+    """Add the ratios of time (wall and CPU) and MSE of each row to the baselines' on its input."""
+    case = ["image", "k", "input"]
+    for column, contender, value in (
+        ("x_imagequant", "imagequant", "seconds"),
+        ("x_floor", FLOOR, "seconds"),
+        ("cpu_x_imagequant", "imagequant", "cpu_s"),
+        ("cpu_x_floor", FLOOR, "cpu_s"),
+        ("mse_ratio", "imagequant", "mse"),
+    ):
+        base = table[table.contender == contender].set_index(case)[value].rename(f"_{column}")
+        joined = table.join(base, on=case) if len(base) else table.assign(**{f"_{column}": float("nan")})
+        table[column] = joined[value] / joined[f"_{column}"]
+    return table
+
+
+def paths_summary(table: pd.DataFrame, value: str = "x_imagequant") -> pd.DataFrame:
+    """One row per (image, K), one column per path: ``value`` of the kmeans_lab rows (:func:`run_paths`)."""
+    ours = table[table.path.fillna("") != ""]
+    wide = ours.pivot_table(index=["image", "k"], columns="path", values=value, sort=False)
+    return wide[[p for p in PATHS if p in wide.columns]].reset_index()
+
+
 # --------------------------------------------------------------------------- command line
 
 # --quick: a smoke test of the whole pipeline, seconds on a small image.
@@ -202,7 +439,9 @@ def _parser() -> argparse.ArgumentParser:
         help=f"image files or generated images {list(GENERATED)} "
         f"(default: data/{_DEFAULT_IMAGE} and {_DEFAULT_GENERATED})",
     )
-    p.add_argument("--k", nargs="+", type=int, default=[16, 30, 64, 256], help="palette sizes (default 16 30 64 256)")
+    p.add_argument(
+        "--k", nargs="+", type=int, help="palette sizes (default 16 30 64 256; 64 256 for --paths and --perceptual)"
+    )
     p.add_argument("--repeats", type=int, default=3, help="timed runs per case, median reported (default 3)")
     p.add_argument("--contenders", nargs="+", default=list(CONTENDERS), help=f"subset of {list(CONTENDERS)}")
     p.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds timed (default 0)")
@@ -212,9 +451,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--slow-repeats", type=int, default=1, help="repeats of 'reference' (default 1)")
     p.add_argument("--slow-max-k", type=int, default=30, help="run 'reference' only at K <= this (default 30)")
     p.add_argument("--quick", action="store_true", help=f"data/{_QUICK_IMAGE} (or --images), K 4 and 16, 1 repeat")
-    p.add_argument("--scaling", action="store_true", help="time vs pixels and vs K instead")
+    study = p.add_mutually_exclusive_group()
+    study.add_argument("--scaling", action="store_true", help="time vs pixels and vs K instead")
+    study.add_argument(
+        "--paths",
+        action="store_true",
+        help="instead: every path (rgb, oklab, lab, RGBA vignette and cut-out) against libimagequant and the floor",
+    )
+    study.add_argument(
+        "--perceptual",
+        action="store_true",
+        help="instead: SSIMULACRA2, FLIP, MSE and bytes of the file each tool writes, against pngquant",
+    )
     p.add_argument("--out", type=Path, help="folder for the CSV (and figure); default figures/ of the checkout")
-    p.add_argument("--csv", default="benchmark.csv", help="file name of the table in --out (default benchmark.csv)")
+    p.add_argument(
+        "--csv",
+        help="file name of the table in --out "
+        "(default benchmark.csv; benchmark-paths.csv, benchmark-perceptual.csv for those studies)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
@@ -227,6 +481,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = args.out or figures_dir()
     out.mkdir(parents=True, exist_ok=True)
     progress = not args.no_progress
+    if args.paths:
+        return _main_paths(args, out, progress)
+    if args.perceptual:
+        return _main_perceptual(args, out, progress)
     if args.scaling:
         image = args.images[0] if args.images else data_path(_DEFAULT_IMAGE)
         kw = {"megapixels": (0.25, 0.5), "ks": (2, 8), "repeats": 1} if args.quick else {"repeats": args.repeats}
@@ -240,7 +498,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ks, repeats, quality_seeds = [4, 16], 1, []
     else:
         images = args.images or [data_path(_DEFAULT_IMAGE), _DEFAULT_GENERATED]
-        ks, repeats, quality_seeds = args.k, args.repeats, args.quality_seeds
+        ks, repeats, quality_seeds = args.k or [16, 30, 64, 256], args.repeats, args.quality_seeds
     contenders, notes = available_contenders(args.contenders)
     if "kmeans_lab" not in contenders:
         contenders.insert(0, "kmeans_lab")  # the ratios are to kmeans_lab
@@ -259,9 +517,76 @@ def main(argv: Sequence[str] | None = None) -> int:
         slow_max_k=args.slow_max_k,
         progress=progress,
     )
-    table.to_csv(out / args.csv, index=False)
+    table.to_csv(out / (args.csv or "benchmark.csv"), index=False)
     with pd.option_context("display.width", 200, "display.max_rows", 500):
         print(summary(table).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    for note in notes:
+        print(note)
+    return 0
+
+
+def _load_line(when: str) -> str:
+    return f"load average {when}: " + " ".join(f"{v:.2f}" for v in os.getloadavg()) + f" ({os.cpu_count()} cores)"
+
+
+def _main_paths(args: argparse.Namespace, out: Path, progress: bool) -> int:
+    """``--paths``: the paths study, its CSV and its tables of ratios."""
+    if args.quick:
+        images, notes = paths_images(args.images or [data_path(_QUICK_IMAGE)])
+        ks, repeats = [4, 16], 1
+    else:
+        images, notes = paths_images(args.images)
+        ks, repeats = args.k or [64, 256], args.repeats
+    for note in notes:
+        print(note, file=sys.stderr)
+    started = _load_line("at the start")
+    print(started)
+    table = run_paths(images, ks, repeats=repeats, seed=args.seeds[0], progress=progress)
+    table.to_csv(out / (args.csv or "benchmark-paths.csv"), index=False)
+
+    def fmt(value: float) -> str:
+        return f"{value:.3g}"
+
+    with pd.option_context("display.width", 200, "display.max_rows", 500):
+        for value, title in (
+            ("x_imagequant", "kmeans_lab's time / libimagequant's (same input)"),
+            ("x_floor", "kmeans_lab's time / the floor's (same input)"),
+            ("cpu_x_imagequant", "kmeans_lab's CPU time / libimagequant's (same input)"),
+            ("seconds", "kmeans_lab's seconds (median)"),
+            ("mse_ratio", "kmeans_lab's MSE / libimagequant's"),
+        ):
+            print(f"\n{title}")
+            print(paths_summary(table, value).to_string(index=False, float_format=fmt))
+        baselines = table[table.path == ""][["image", "k", "input", "contender", "seconds", "cpu_s", "x_floor"]]
+        print("\nthe baselines' seconds (median wall clock and CPU)")
+        print(baselines.to_string(index=False, float_format=fmt))
+    print(started)
+    print(_load_line("at the end"))
+    for note in notes:
+        print(note)
+    return 0
+
+
+def _main_perceptual(args: argparse.Namespace, out: Path, progress: bool) -> int:
+    """``--perceptual``: the perceptual study, its CSV and the summary its targets need."""
+    from .perceptual import perceptual_images, perceptual_report, run_perceptual
+
+    if args.quick:
+        images, notes = paths_images(args.images or [data_path(_QUICK_IMAGE)])
+        ks, repeats = [16], 1
+    else:
+        images, notes = perceptual_images(args.images)
+        ks, repeats = args.k or [64, 256], args.repeats
+    started = _load_line("at the start")
+    print(started)
+    table, run_notes = run_perceptual(images, ks, seed=args.seeds[0], repeats=repeats, progress=progress)
+    notes += run_notes
+    for note in notes:
+        print(note, file=sys.stderr)
+    table.to_csv(out / (args.csv or "benchmark-perceptual.csv"), index=False)
+    print(perceptual_report(table))
+    print(started)
+    print(_load_line("at the end"))
     for note in notes:
         print(note)
     return 0

@@ -2,7 +2,9 @@
 
 Each contender maps ``(image, k, seed, max_iter, tol)`` — an ``(H, W, 3) uint8`` image and
 the k-means settings, which the non-k-means contenders ignore — to the quantized
-``(H, W, 3) uint8`` image it produces. Optional packages (scikit-learn, libimagequant) are
+``(H, W, 3) uint8`` image it produces. ``kmeans_lab`` clusters in sRGB (the subject of the
+MSE tables); ``kmeans_lab_oklab`` (the library's default) and ``kmeans_lab_lab`` are the same
+k-means in the other clustering spaces. Optional packages (scikit-learn, libimagequant) are
 imported when the contender runs; :func:`available_contenders` says which can run here.
 :data:`RGBA_CONTENDERS` are the quantizers that keep transparency, for RGBA images.
 """
@@ -28,8 +30,13 @@ __all__ = ["CONTENDERS", "FLOOR", "Contender", "RGBA_CONTENDERS", "RgbaContender
 Contender = Callable[[np.ndarray, int, int, int, float], np.ndarray]
 
 
-def _kmeans_lab(image: np.ndarray, k: int, seed: int, max_iter: int, tol: float) -> np.ndarray:
-    return quantize(image, k, seed=seed, max_iter=max_iter, tol=tol).image
+def _kmeans_lab_in(color_space: str) -> Contender:
+    """kmeans_lab clustering in ``color_space``, undithered."""
+
+    def run(image: np.ndarray, k: int, seed: int, max_iter: int, tol: float) -> np.ndarray:
+        return quantize(image, k, seed=seed, max_iter=max_iter, tol=tol, color_space=color_space).image
+
+    return run
 
 
 def _reference(image: np.ndarray, k: int, seed: int, max_iter: int, tol: float) -> np.ndarray:
@@ -104,7 +111,9 @@ FLOOR = "floor"
 
 #: Contenders by the names the command line takes, in table order.
 CONTENDERS: dict[str, Contender] = {
-    "kmeans_lab": _kmeans_lab,
+    "kmeans_lab": _kmeans_lab_in("rgb"),
+    "kmeans_lab_oklab": _kmeans_lab_in("oklab"),
+    "kmeans_lab_lab": _kmeans_lab_in("lab"),
     "reference": _reference,
     "sklearn": _sklearn_pixels,
     "sklearn_weighted": _sklearn_weighted,
@@ -152,6 +161,11 @@ def _imagequant_rgba(rgba: np.ndarray, k: int, seed: int) -> np.ndarray:
     return np.asarray(out.convert("RGBA"))
 
 
+def _floor_rgba(rgba: np.ndarray, k: int, seed: int) -> np.ndarray:
+    # The same unavoidable parts on the RGBA colours (4-channel points).
+    return _floor(rgba, k, seed, 0, 0.0)
+
+
 def _pillow_fastoctree_rgba(rgba: np.ndarray, k: int, seed: int) -> np.ndarray:
     # Fast octree is the only one of Pillow's quantizers that takes RGBA.
     out = Image.fromarray(rgba, "RGBA").quantize(colors=k, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
@@ -159,9 +173,12 @@ def _pillow_fastoctree_rgba(rgba: np.ndarray, k: int, seed: int) -> np.ndarray:
 
 
 #: Quantizers of RGBA images (straight alpha): ``(rgba, k, seed) -> (H, W, 4) uint8``, no dithering;
-#: named as in :data:`CONTENDERS`, so :func:`available_contenders` says which can run.
+#: named as in :data:`CONTENDERS`, so :func:`available_contenders` says which can run. ``kmeans_lab``
+#: is the library's default here (premultiplied RGBA in its default colour space); the floor's
+#: output, as for RGB, is not a clustering.
 RGBA_CONTENDERS: dict[str, RgbaContender] = {
     "kmeans_lab": _kmeans_lab_rgba,
     "imagequant": _imagequant_rgba,
     "pillow_fastoctree": _pillow_fastoctree_rgba,
+    FLOOR: _floor_rgba,
 }
