@@ -528,13 +528,19 @@ def _wait_for_handler(pid: int, signum: int, timeout: float = 120.0) -> None:
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_cli_stops_cleanly_on_a_signal(slow_input, tmp_path, signum, status):
     out = tmp_path / "out.png"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kmeans_lab", "compress", str(slow_input), "-k", "16"]
-        + ["--tol", "0", "--max-iter", "300", "-o", str(out)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # A suite started as a background job of a script has SIGINT ignored, and the CLI rightly
+    # keeps an ignored signal ignored (as under nohup); the child here gets it as a terminal does.
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kmeans_lab", "compress", str(slow_input), "-k", "16"]
+            + ["--tol", "0", "--max-iter", "300", "-o", str(out)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        signal.signal(signal.SIGINT, before)
     try:
         _wait_for_handler(process.pid, signal.SIGTERM)  # main() is running
         time.sleep(1.0)  # reading the image, or already quantizing
